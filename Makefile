@@ -1,0 +1,47 @@
+# `make run`  installs and starts Argus on the embedded default at http://localhost:8001
+# `make test` runs the whole test suite (static checks, embedded pass, PostgreSQL + Redis pass)
+# `make prod` starts the production stack (web, Celery worker, one Celery beat) with honcho
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test prod install install-dev reference bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+reference: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py load_reference_data
+	$(BIN)/python manage.py ensure_admin
+
+run: reference
+	$(BIN)/python manage.py serve
+
+test: install-dev
+	scripts/test
+
+prod: reference
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$ARGUS_SECRET_KEY" || \
+	  { echo "make prod needs DATABASE_URL, REDIS_URL and ARGUS_SECRET_KEY (see .env.example)"; exit 2; }
+	$(BIN)/honcho start
+
+bench: install-dev
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,43 @@
+"""ASGI lifespan: start the embedded default's periodic jobs with the server, stop them with it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from django.conf import settings
+
+from argus_site.scheduler import run_periodic_jobs
+
+logger = logging.getLogger("argus.lifespan")
+
+Scope = dict[str, Any]
+
+
+class Lifespan:
+    """Wraps the ASGI app; answers `lifespan` scopes and passes everything else through."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._jobs: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if settings.ARGUS_EMBEDDED_JOBS:
+                    self._jobs = asyncio.create_task(run_periodic_jobs(settings.ARGUS_PERIODIC_JOBS))
+                    logger.info("embedded periodic jobs started: %s", ", ".join(settings.ARGUS_PERIODIC_JOBS))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._jobs is not None:
+                    self._jobs.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await self._jobs
+                await send({"type": "lifespan.shutdown.complete"})
+                return

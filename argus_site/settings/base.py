@@ -1,0 +1,296 @@
+"""Argus settings. Every value is read here, once, from the environment (or config/settings.yaml).
+
+Two topologies come from the same file:
+- embedded default (neither DATABASE_URL nor Redis configured): SQLite, in-process caches, the
+  in-memory channel layer, periodic jobs inside the server process;
+- production (DATABASE_URL and REDIS_URL set): PostgreSQL, django-redis, channels-redis, Celery
+  with a Redis broker, with the worker and exactly one beat as their own processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+import django_stubs_ext
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from argus_site.settings.config import load
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+cfg = load(BASE_DIR)
+# Lets admin.ModelAdmin[Model] and QuerySet[Model] be subscripted at runtime (django-stubs).
+django_stubs_ext.monkeypatch()
+
+ARGUS_VERSION = "1.0.0"
+
+# --- Service -------------------------------------------------------------------------------
+# 127.0.0.1 by default (not the guide's 0.0.0.0 example): a fresh install should not expose the
+# admin on every interface until an operator chooses to.
+ARGUS_HOST = cfg.text("ARGUS_HOST", "127.0.0.1")
+ARGUS_PORT = cfg.integer("ARGUS_PORT", 8001, minimum=1)
+ARGUS_WORKERS = cfg.integer("ARGUS_WORKERS", 2, minimum=1)
+DEBUG = cfg.flag("ARGUS_DEBUG", False)
+ARGUS_NAMESPACE = cfg.text("ARGUS_NAMESPACE", "argus")
+
+DATABASE_URL = cfg.text("DATABASE_URL")
+if cfg.is_set("REDIS_URL"):
+    REDIS_URL = cfg.text("REDIS_URL")
+elif cfg.is_set("REDIS_HOST"):
+    REDIS_URL = f"redis://{cfg.text('REDIS_HOST')}:{cfg.integer('REDIS_PORT', 6379)}/{cfg.integer('REDIS_DB', 0)}"
+else:
+    REDIS_URL = ""
+USE_REDIS = bool(REDIS_URL)
+# Production means external services; the periodic jobs then belong to Celery beat.
+ARGUS_PRODUCTION = bool(DATABASE_URL) or USE_REDIS
+ARGUS_EMBEDDED_JOBS = cfg.flag("ARGUS_EMBEDDED_JOBS", not USE_REDIS)
+
+
+def _secret_key() -> str:
+    if cfg.is_set("ARGUS_SECRET_KEY"):
+        return cfg.text("ARGUS_SECRET_KEY")
+    if ARGUS_PRODUCTION:
+        raise ImproperlyConfigured("ARGUS_SECRET_KEY must be set when DATABASE_URL or REDIS_URL is set")
+    # Embedded default: one random key per install, kept outside the repository.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = cfg.items("ARGUS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    "marketdata",
+    "cachemgr",
+    "pools",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "argus_site.urls"
+APPEND_SLASH = False
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "argus_site.wsgi.application"
+ASGI_APPLICATION = "argus_site.asgi.application"
+
+# --- Database ------------------------------------------------------------------------------
+if DATABASE_URL:
+    DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+    DATABASES["default"]["CONN_MAX_AGE"] = cfg.integer("ARGUS_DB_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "argus.sqlite3",
+            # WAL lets the feed write while requests read.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# --- Caches (L2 = "default", L3 = "l3"; L1 is process memory, see cachemgr) ------------------
+CACHE_TTL_DEFAULT = cfg.integer("CACHE_TTL_DEFAULT", 300, minimum=1)
+ARGUS_CACHE_TTL_HOT = cfg.integer("ARGUS_CACHE_TTL_HOT", 30, minimum=1)
+ARGUS_CACHE_TTL_WARM = cfg.integer("ARGUS_CACHE_TTL_WARM", 300, minimum=1)
+ARGUS_CACHE_TTL_COLD = cfg.integer("ARGUS_CACHE_TTL_COLD", 3600, minimum=1)
+ARGUS_REDIS_MAX_CONNECTIONS = cfg.integer("ARGUS_REDIS_MAX_CONNECTIONS", 200, minimum=1)
+
+if USE_REDIS:
+    _l2: dict[str, Any] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "TIMEOUT": CACHE_TTL_DEFAULT,
+        "KEY_PREFIX": ARGUS_NAMESPACE,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "CONNECTION_POOL_KWARGS": {"max_connections": ARGUS_REDIS_MAX_CONNECTIONS},
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    }
+else:
+    _l2 = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "argus-l2",
+        "TIMEOUT": CACHE_TTL_DEFAULT,
+        "KEY_PREFIX": ARGUS_NAMESPACE,
+    }
+CACHES = {
+    "default": _l2,
+    "l3": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "argus_cache_l3",
+        "TIMEOUT": ARGUS_CACHE_TTL_COLD,
+        "KEY_PREFIX": ARGUS_NAMESPACE,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+
+# --- Channels ------------------------------------------------------------------------------
+if USE_REDIS:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": ARGUS_REDIS_MAX_CONNECTIONS}],
+                "prefix": f"{ARGUS_NAMESPACE}:asgi",
+                "capacity": 1000,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Data source ---------------------------------------------------------------------------
+# ARGUS_DATA_SOURCE is an alias (simulated, files, xtquant, upstream) or a dotted class path;
+# each alias gets its own OPTIONS (a dotted path gets none: subclass to configure).
+_SOURCE = cfg.text("ARGUS_DATA_SOURCE", "simulated")
+_SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
+    "simulated": {
+        "seed": cfg.integer("ARGUS_SIM_SEED", 20240101),
+        "universe_size": cfg.integer("ARGUS_SIM_UNIVERSE_SIZE", 4000, minimum=10),
+        # replay: the embedded default replays the latest trading session shifted to now, so a
+        # new user sees a moving market at any hour; real: the exchange's own clock.
+        "clock": cfg.text("ARGUS_SIM_CLOCK", "real" if ARGUS_PRODUCTION else "replay"),
+    },
+    "files": {},
+    "xtquant": {
+        "host": cfg.text("XTQUANT_HOST", "localhost"),
+        "port": cfg.integer("XTQUANT_PORT", 58610, minimum=1),
+        "user_id": cfg.text("XTQUANT_USER_ID"),
+    },
+    "upstream": {"pool": cfg.text("ARGUS_UPSTREAM_POOL", "market_data_pool")},
+}
+ARGUS_DATA_SOURCE = {"BACKEND": _SOURCE, "OPTIONS": _SOURCE_OPTIONS.get(_SOURCE, {})}
+
+# --- Connection pools ----------------------------------------------------------------------
+POOL_MIN_SIZE = cfg.integer("POOL_MIN_SIZE", 5, minimum=0)
+POOL_MAX_SIZE = cfg.integer("POOL_MAX_SIZE", 50, minimum=1)
+POOL_TIMEOUT = cfg.number("POOL_TIMEOUT", 30.0, minimum=0.1)
+POOL_AUTO_SCALE = cfg.flag("POOL_AUTO_SCALE", True)
+POOL_SCALE_THRESHOLD = cfg.number("POOL_SCALE_THRESHOLD", 0.8, minimum=0.0)
+POOL_HEALTH_CHECK_INTERVAL = cfg.number("POOL_HEALTH_CHECK_INTERVAL", 60.0, minimum=1.0)
+if POOL_MIN_SIZE > POOL_MAX_SIZE:
+    raise ImproperlyConfigured(f"POOL_MIN_SIZE={POOL_MIN_SIZE} is larger than POOL_MAX_SIZE={POOL_MAX_SIZE}")
+
+# --- Feed and WebSocket --------------------------------------------------------------------
+ARGUS_FEED_INTERVAL = cfg.number("ARGUS_FEED_INTERVAL", 3.0, minimum=0.1)
+ARGUS_FEED_BATCH_SIZE = cfg.integer("ARGUS_FEED_BATCH_SIZE", 100, minimum=1)
+ARGUS_REPLAY_BUFFER_SIZE = cfg.integer("ARGUS_REPLAY_BUFFER_SIZE", 10000, minimum=1)
+ARGUS_WS_MAX_CONNECTIONS = cfg.integer("ARGUS_WS_MAX_CONNECTIONS", 1000, minimum=1)
+ARGUS_WS_HEARTBEAT_INTERVAL = cfg.number("ARGUS_WS_HEARTBEAT_INTERVAL", 30.0, minimum=1.0)
+
+# --- Periodic jobs: one table for Celery beat and for the embedded in-process scheduler --------
+ARGUS_CACHE_OPTIMIZE_INTERVAL = cfg.number("ARGUS_CACHE_OPTIMIZE_INTERVAL", 300.0, minimum=1.0)
+ARGUS_ALERT_INTERVAL = cfg.number("ARGUS_ALERT_INTERVAL", 60.0, minimum=1.0)
+ARGUS_PERIODIC_JOBS: dict[str, dict[str, Any]] = {
+    "feed-poll": {"task": "marketdata.tasks.feed_poll", "interval": ARGUS_FEED_INTERVAL},
+    "pools-health-check": {"task": "pools.tasks.pools_health_check", "interval": POOL_HEALTH_CHECK_INTERVAL},
+    "cache-optimize": {"task": "cachemgr.tasks.cache_optimize", "interval": ARGUS_CACHE_OPTIMIZE_INTERVAL},
+    "alerts-evaluate": {"task": "monitoring.tasks.alerts_evaluate", "interval": ARGUS_ALERT_INTERVAL},
+}
+
+# --- Celery --------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not USE_REDIS
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{ARGUS_NAMESPACE}:celery:"}
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": job["task"], "schedule": job["interval"], "options": {"expires": job["interval"]}}
+    for name, job in ARGUS_PERIODIC_JOBS.items()
+}
+
+# --- REST framework and schema ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["argus_site.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "argus_site.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Argus market data API",
+    "DESCRIPTION": "China A-share market data: REST, WebSocket and MCP.",
+    "VERSION": ARGUS_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Admin account ---------------------------------------------------------------------------
+ARGUS_ADMIN_USER = cfg.text("ARGUS_ADMIN_USER", "admin")
+ARGUS_ADMIN_PASSWORD = cfg.text("ARGUS_ADMIN_PASSWORD")
+
+# --- Logging ---------------------------------------------------------------------------------
+ARGUS_LOG_LEVEL = cfg.text("ARGUS_LOG_LEVEL", "INFO").upper()
+ARGUS_LOG_DIR = Path(cfg.text("ARGUS_LOG_DIR", str(BASE_DIR / "logs")))
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
+}
+
+# Short, stable id of this checkout: test runs from different checkouts sharing one PostgreSQL
+# and Redis use it to keep their databases and keys apart.
+ARGUS_CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]

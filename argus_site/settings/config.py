@@ -1,0 +1,131 @@
+"""Read Argus configuration once: environment variables over `config/settings.yaml`.
+
+The user guide documents both the environment variables (ARGUS_HOST, REDIS_HOST, POOL_MIN_SIZE ...)
+and an optional YAML file. Each YAML key maps to exactly one environment variable, so there is
+one name per setting and the environment always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ImproperlyConfigured
+
+# (yaml path) -> environment variable it stands for.
+YAML_KEYS: dict[tuple[str, ...], str] = {
+    ("server", "host"): "ARGUS_HOST",
+    ("server", "port"): "ARGUS_PORT",
+    ("server", "debug"): "ARGUS_DEBUG",
+    ("server", "workers"): "ARGUS_WORKERS",
+    ("cache", "redis", "host"): "REDIS_HOST",
+    ("cache", "redis", "port"): "REDIS_PORT",
+    ("cache", "redis", "db"): "REDIS_DB",
+    ("cache", "ttl", "hot_data"): "ARGUS_CACHE_TTL_HOT",
+    ("cache", "ttl", "warm_data"): "ARGUS_CACHE_TTL_WARM",
+    ("cache", "ttl", "cold_data"): "ARGUS_CACHE_TTL_COLD",
+    ("connection_pool", "default", "min_size"): "POOL_MIN_SIZE",
+    ("connection_pool", "default", "max_size"): "POOL_MAX_SIZE",
+    ("connection_pool", "default", "timeout"): "POOL_TIMEOUT",
+    ("connection_pool", "default", "auto_scale"): "POOL_AUTO_SCALE",
+    ("connection_pool", "default", "scale_threshold"): "POOL_SCALE_THRESHOLD",
+    ("connection_pool", "default", "health_check_interval"): "POOL_HEALTH_CHECK_INTERVAL",
+    ("market_data", "websocket", "max_connections"): "ARGUS_WS_MAX_CONNECTIONS",
+    ("market_data", "websocket", "heartbeat_interval"): "ARGUS_WS_HEARTBEAT_INTERVAL",
+    ("market_data", "batch_size"): "ARGUS_FEED_BATCH_SIZE",
+    ("market_data", "buffer_size"): "ARGUS_REPLAY_BUFFER_SIZE",
+}
+
+
+def _flatten(tree: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    flat: dict[tuple[str, ...], Any] = {}
+    for key, value in tree.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, path))
+        else:
+            flat[path] = value
+    return flat
+
+
+def read_yaml(path: Path) -> dict[str, str]:
+    """Translate the user guide's settings.yaml into environment-variable names."""
+    if not path.is_file():
+        return {}
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ImproperlyConfigured(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(tree, Mapping):
+        raise ImproperlyConfigured(f"{path}: the top level must be a mapping")
+    values: dict[str, str] = {}
+    for yaml_path, value in _flatten(tree).items():
+        env_name = YAML_KEYS.get(yaml_path)
+        if env_name is None:
+            known = ", ".join(".".join(p) for p in YAML_KEYS)
+            raise ImproperlyConfigured(f"{path}: unknown key {'.'.join(yaml_path)}; known keys: {known}")
+        values[env_name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return values
+
+
+class Config:
+    """Typed reads over the merged mapping (YAML first, the environment over it)."""
+
+    def __init__(self, environ: Mapping[str, str], yaml_path: Path) -> None:
+        self.values: dict[str, str] = {**read_yaml(yaml_path), **environ}
+
+    def is_set(self, name: str) -> bool:
+        return bool(self.values.get(name, "").strip())
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.values.get(name)
+        return default if value is None or value.strip() == "" else value.strip()
+
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}={raw!r}: expected an integer") from exc
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
+        raw = self.text(name)
+        if not raw:
+            return default
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}={raw!r}: expected a number") from exc
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name).lower()
+        if not raw:
+            return default
+        if raw in {"1", "true", "yes", "on"}:
+            return True
+        if raw in {"0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")
+
+    def items(self, name: str, default: list[str]) -> list[str]:
+        raw = self.text(name)
+        if not raw:
+            return list(default)
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def load(base_dir: Path) -> Config:
+    """Build the process's one Config (called once, from settings)."""
+    yaml_path = Path(os.environ.get("ARGUS_CONFIG_FILE", "") or base_dir / "config" / "settings.yaml")
+    return Config(os.environ, yaml_path)

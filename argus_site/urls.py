@@ -1,0 +1,20 @@
+"""Routes. Each app owns its `urls.py`; unknown routes answer NOT_FOUND in the spec's envelope."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("monitoring.urls")),
+    path("api/v1/market_data/", include("marketdata.urls")),
+    path("api/v1/cache/", include("cachemgr.urls")),
+    path("api/v1/connection_pool/", include("pools.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+handler400 = "argus_site.api.errors.handler400"
+handler403 = "argus_site.api.errors.handler403"
+handler404 = "argus_site.api.errors.handler404"
+handler500 = "argus_site.api.errors.handler500"

@@ -1,0 +1,9 @@
+"""WSGI entry point (for running the HTTP API under gunicorn's sync workers if preferred)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
+
+application = get_wsgi_application()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CacheMgrConfig(AppConfig):
+    name = "cachemgr"
+    verbose_name = "Cache"

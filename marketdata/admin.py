@@ -1,0 +1,69 @@
+"""Operators' views of reference data: instruments, the calendar and its overrides, imports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from marketdata.models import Bar, CalendarCoverage, CalendarOverride, CorporateAction, Instrument, TradingDay
+from marketdata.services.calendar import calendar_changed
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin[Instrument]):
+    list_display = ["symbol", "name", "board", "kind", "industry", "is_st", "status", "list_date", "source"]
+    list_filter = ["market", "board", "kind", "status", "is_st", "source"]
+    search_fields = ["symbol", "name", "full_name", "industry"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(TradingDay)
+class TradingDayAdmin(admin.ModelAdmin[TradingDay]):
+    list_display = ["date", "market"]
+    list_filter = ["market"]
+    date_hierarchy = "date"
+    search_fields = ["date"]
+
+
+@admin.register(CalendarCoverage)
+class CalendarCoverageAdmin(admin.ModelAdmin[CalendarCoverage]):
+    list_display = ["market", "start", "end", "source", "synced_at"]
+    readonly_fields = ["synced_at"]
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin[CalendarOverride]):
+    list_display = ["date", "market", "is_trading", "reason", "created_at"]
+    list_filter = ["market", "is_trading"]
+    search_fields = ["reason", "date"]
+    date_hierarchy = "date"
+
+    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        calendar_changed()
+
+    def delete_model(self, request: HttpRequest, obj: CalendarOverride) -> None:
+        super().delete_model(request, obj)
+        calendar_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarOverride]) -> None:
+        super().delete_queryset(request, queryset)
+        calendar_changed()
+
+
+@admin.register(Bar)
+class BarAdmin(admin.ModelAdmin[Bar]):
+    list_display = ["symbol", "period", "trading_day", "open", "high", "low", "close", "volume", "source_file"]
+    list_filter = ["period", "source_file"]
+    search_fields = ["symbol"]
+    date_hierarchy = "trading_day"
+
+
+@admin.register(CorporateAction)
+class CorporateActionAdmin(admin.ModelAdmin[CorporateAction]):
+    list_display = ["symbol", "ex_date", "cash_dividend", "share_ratio", "source"]
+    list_filter = ["source"]
+    search_fields = ["symbol"]

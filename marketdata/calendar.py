@@ -1,0 +1,111 @@
+"""The trading calendar as the rest of Argus reads it: synced days plus operators' overrides.
+
+Each process keeps the calendar of a market in memory (a few thousand dates) and reloads it
+when the shared version number changes: `calendar_sync` and override edits bump it, so an edit
+in the admin reaches every process within `_RECHECK_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.cache import cache
+
+from cachemgr.keys import calendar_version_key
+from marketdata.models import CalendarCoverage, CalendarOverride, TradingDay
+
+_RECHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class MarketCalendar:
+    market: str
+    days: tuple[date, ...]  # sorted trading days, overrides applied
+    start: date | None  # coverage
+    end: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.start is not None and self.end is not None and self.start <= day <= self.end
+
+
+class DbCalendar:
+    """TradingCalendar over the database tables, cached per process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._markets: dict[str, MarketCalendar] = {}
+        self._sets: dict[str, frozenset[date]] = {}
+        self._version: int | None = None
+        self._checked = 0.0
+
+    def _fresh(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < _RECHECK_SECONDS:
+            return
+        version = cache.get(calendar_version_key(), 0)
+        with self._lock:
+            self._checked = now
+            if version != self._version:
+                self._markets.clear()
+                self._sets.clear()
+                self._version = version
+
+    def market(self, market: str) -> MarketCalendar:
+        """The whole calendar of one market."""
+        self._fresh()
+        loaded = self._markets.get(market)
+        if loaded is None:
+            loaded = _load(market)
+            with self._lock:
+                self._markets[market] = loaded
+                self._sets[market] = frozenset(loaded.days)
+        return loaded
+
+    def is_trading_day(self, market: str, day: date) -> bool:
+        self.market(market)
+        return day in self._sets[market]
+
+    def trading_days(self, market: str, start: date, end: date) -> list[date]:
+        days = self.market(market).days
+        return list(days[bisect.bisect_left(days, start) : bisect.bisect_right(days, end)])
+
+    def previous_trading_day(self, market: str, day: date) -> date | None:
+        """The last trading day strictly before `day`."""
+        days = self.market(market).days
+        index = bisect.bisect_left(days, day)
+        return days[index - 1] if index > 0 else None
+
+    def next_trading_day(self, market: str, day: date) -> date | None:
+        """The first trading day strictly after `day`."""
+        days = self.market(market).days
+        index = bisect.bisect_right(days, day)
+        return days[index] if index < len(days) else None
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._markets.clear()
+            self._sets.clear()
+            self._checked = 0.0
+
+
+def _load(market: str) -> MarketCalendar:
+    days = set(TradingDay.objects.filter(market=market).values_list("date", flat=True))
+    for override in CalendarOverride.objects.filter(market=market):
+        if override.is_trading:
+            days.add(override.date)
+        else:
+            days.discard(override.date)
+    coverage = CalendarCoverage.objects.filter(market=market).first()
+    return MarketCalendar(
+        market=market,
+        days=tuple(sorted(days)),
+        start=coverage.start if coverage else None,
+        end=coverage.end if coverage else None,
+    )
+
+
+db_calendar = DbCalendar()

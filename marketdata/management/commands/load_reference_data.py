@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from marketdata.services.calendar import calendar_sync
+from marketdata.services.instruments import instruments_sync
+
+
+class Command(BaseCommand):
+    help = "Load reference data: the trading calendar, then the data source's instruments."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = calendar_sync()
+        self.stdout.write("calendar: " + ", ".join(f"{m} {n} days" for m, n in counts.items()))
+        result = instruments_sync()
+        self.stdout.write(f"instruments: {result['created']} created, {result['updated']} updated")

@@ -1,0 +1,27 @@
+from typing import Any
+
+import uvicorn
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP and WebSocket with uvicorn on ARGUS_HOST:ARGUS_PORT (ARGUS_WORKERS processes in production)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--workers", type=int, default=None, help="worker processes (default: ARGUS_WORKERS)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # The embedded default is one process: its in-memory channel layer and scheduler live there.
+        workers = options["workers"] or (settings.ARGUS_WORKERS if settings.USE_REDIS else 1)
+        self.stdout.write(f"Argus on http://{settings.ARGUS_HOST}:{settings.ARGUS_PORT} ({workers} worker(s))")
+        uvicorn.run(
+            "argus_site.asgi:application",
+            host=settings.ARGUS_HOST,
+            port=settings.ARGUS_PORT,
+            workers=workers,
+            lifespan="on",
+            ws_per_message_deflate=False,
+            log_level=settings.ARGUS_LOG_LEVEL.lower(),
+            access_log=False,
+        )

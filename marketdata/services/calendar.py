@@ -1,0 +1,58 @@
+"""Calendar services: sync from exchange-calendars, and tell every process the calendar changed."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime
+
+from django.core.cache import cache
+from django.db import transaction
+
+from cachemgr.keys import calendar_version_key
+from marketdata.calendar import db_calendar
+from marketdata.models import CalendarCoverage, TradingDay
+from marketdata.symbols import Market
+
+logger = logging.getLogger("argus.marketdata")
+
+# Shanghai and Shenzhen share one calendar (exchange-calendars' XSHG); Beijing follows it from
+# its opening day. The dates are when each exchange began trading.
+MARKET_OPENED = {Market.SH: date(1990, 12, 19), Market.SZ: date(1991, 7, 3), Market.BJ: date(2021, 11, 15)}
+CALENDAR_NAME = "XSHG"
+
+
+def calendar_changed() -> None:
+    """Bump the shared calendar version so every process reloads its copy."""
+    try:
+        cache.incr(calendar_version_key())
+    except ValueError:
+        cache.set(calendar_version_key(), 1, timeout=None)
+    db_calendar.invalidate()
+
+
+def calendar_sync() -> dict[str, int]:
+    """Replace each market's trading days with exchange-calendars' XSHG sessions."""
+    import exchange_calendars
+
+    calendar = exchange_calendars.get_calendar(CALENDAR_NAME, start=MARKET_OPENED[Market.SH].isoformat())
+    sessions = [ts.date() for ts in calendar.sessions]
+    last = calendar.last_session.date()
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        for market, opened in MARKET_OPENED.items():
+            days = [day for day in sessions if day >= opened]
+            TradingDay.objects.filter(market=market).delete()
+            TradingDay.objects.bulk_create([TradingDay(market=market, date=day) for day in days], batch_size=2000)
+            CalendarCoverage.objects.update_or_create(
+                market=market,
+                defaults={
+                    "start": opened,
+                    "end": last,
+                    "source": f"exchange-calendars {exchange_calendars.__version__} {CALENDAR_NAME}",
+                    "synced_at": datetime.now(UTC),
+                },
+            )
+            counts[market] = len(days)
+    calendar_changed()
+    logger.info("calendar synced: %s", counts)
+    return counts

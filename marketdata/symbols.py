@@ -1,0 +1,136 @@
+"""Symbols: the one place that validates `000001.SZ` and tells board and daily price limit.
+
+Code prefixes by market (SSE, SZSE and BSE numbering rules):
+- SH: 600/601/603/605 main board, 688/689 STAR, 000 indices (000001.SH 上证指数), 51x/56x/58x ETFs;
+- SZ: 000/001/002/003 main board, 300/301 ChiNext, 399 indices, 159 ETFs;
+- BJ: 43x/83x/87x/88x/92x stocks, 899 indices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+
+SYMBOL_RE = re.compile(r"^(\d{6})\.(SH|SZ|BJ)$")
+
+
+class Market(models.TextChoices):
+    SH = "SH", "上海证券交易所"
+    SZ = "SZ", "深圳证券交易所"
+    BJ = "BJ", "北京证券交易所"
+
+
+class Board(models.TextChoices):
+    SH_MAIN = "上海主板", "上海主板"
+    SZ_MAIN = "深圳主板", "深圳主板"
+    CHINEXT = "创业板", "创业板"
+    STAR = "科创板", "科创板"
+    BJ = "北交所", "北交所"
+
+
+class Kind(models.TextChoices):
+    STOCK = "stock", "股票"
+    INDEX = "index", "指数"
+    ETF = "etf", "ETF"
+
+
+# (market, prefix) -> (board, kind); longest prefix wins.
+_PREFIXES: dict[tuple[str, str], tuple[Board, Kind]] = {
+    ("SH", "600"): (Board.SH_MAIN, Kind.STOCK),
+    ("SH", "601"): (Board.SH_MAIN, Kind.STOCK),
+    ("SH", "603"): (Board.SH_MAIN, Kind.STOCK),
+    ("SH", "605"): (Board.SH_MAIN, Kind.STOCK),
+    ("SH", "688"): (Board.STAR, Kind.STOCK),
+    ("SH", "689"): (Board.STAR, Kind.STOCK),
+    ("SH", "000"): (Board.SH_MAIN, Kind.INDEX),
+    ("SH", "51"): (Board.SH_MAIN, Kind.ETF),
+    ("SH", "56"): (Board.SH_MAIN, Kind.ETF),
+    ("SH", "58"): (Board.SH_MAIN, Kind.ETF),
+    ("SZ", "000"): (Board.SZ_MAIN, Kind.STOCK),
+    ("SZ", "001"): (Board.SZ_MAIN, Kind.STOCK),
+    ("SZ", "002"): (Board.SZ_MAIN, Kind.STOCK),
+    ("SZ", "003"): (Board.SZ_MAIN, Kind.STOCK),
+    ("SZ", "300"): (Board.CHINEXT, Kind.STOCK),
+    ("SZ", "301"): (Board.CHINEXT, Kind.STOCK),
+    ("SZ", "399"): (Board.SZ_MAIN, Kind.INDEX),
+    ("SZ", "159"): (Board.SZ_MAIN, Kind.ETF),
+    ("BJ", "43"): (Board.BJ, Kind.STOCK),
+    ("BJ", "83"): (Board.BJ, Kind.STOCK),
+    ("BJ", "87"): (Board.BJ, Kind.STOCK),
+    ("BJ", "88"): (Board.BJ, Kind.STOCK),
+    ("BJ", "92"): (Board.BJ, Kind.STOCK),
+    ("BJ", "899"): (Board.BJ, Kind.INDEX),
+}
+
+_BOARD_LIMIT = {
+    Board.SH_MAIN: Decimal("0.10"),
+    Board.SZ_MAIN: Decimal("0.10"),
+    Board.CHINEXT: Decimal("0.20"),
+    Board.STAR: Decimal("0.20"),
+    Board.BJ: Decimal("0.30"),
+}
+ST_LIMIT = Decimal("0.05")
+
+
+class InvalidSymbol(ValueError):
+    """A symbol that is malformed or whose code cannot belong to its market."""
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolInfo:
+    symbol: str
+    code: str
+    market: str
+    board: Board
+    kind: Kind
+
+    def limit_ratio(self, *, is_st: bool = False) -> Decimal | None:
+        """Daily price-limit ratio; None for indices, which have no limit."""
+        return limit_ratio(self.board, self.kind, is_st=is_st)
+
+
+def limit_ratio(board: str, kind: str, *, is_st: bool = False) -> Decimal | None:
+    """±10% main boards, ±20% ChiNext/STAR, ±30% BJ; ST ±5% on the main boards.
+
+    ST stocks on ChiNext, STAR and BJ keep their board's limit: that is the exchanges' rule since
+    the 2020 ChiNext reform, and it is what the real feed shows.
+    """
+    if kind == Kind.INDEX:
+        return None
+    base = _BOARD_LIMIT[Board(board)]
+    if is_st and board in (Board.SH_MAIN, Board.SZ_MAIN):
+        return ST_LIMIT
+    return base
+
+
+def parse_symbol(text: str) -> SymbolInfo:
+    """Validate one symbol and tell its market, board and kind."""
+    symbol = text.strip().upper()
+    match = SYMBOL_RE.match(symbol)
+    if match is None:
+        raise InvalidSymbol(f"{text!r} is not a symbol: use six digits, a dot and SH, SZ or BJ, e.g. 000001.SZ")
+    code, market = match.groups()
+    for length in (3, 2):
+        entry = _PREFIXES.get((market, code[:length]))
+        if entry is not None:
+            board, kind = entry
+            return SymbolInfo(symbol=symbol, code=code, market=market, board=board, kind=kind)
+    raise InvalidSymbol(f"{symbol}: code {code} does not belong to market {market}")
+
+
+def parse_symbols(text: str, *, maximum: int) -> list[str]:
+    """A comma list of symbols: validated, upper-cased, duplicates folded, order kept."""
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise InvalidSymbol("symbols is empty: give one or more symbols separated by commas, e.g. 000001.SZ,600000.SH")
+    symbols = list(dict.fromkeys(parse_symbol(item).symbol for item in items))
+    if len(symbols) > maximum:
+        raise InvalidSymbol(f"{len(symbols)} symbols asked; at most {maximum} per request, split the list")
+    return symbols
+
+
+def market_of(symbol: str) -> str:
+    return symbol.rsplit(".", 1)[1]

@@ -1,0 +1,70 @@
+"""Shared fixtures.
+
+Tests that need Redis or PostgreSQL talk to the real servers. With CI set they must run: an
+unreachable server fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from marketdata.calendar import db_calendar
+from marketdata.models import TradingDay
+
+REDIS_URL = os.environ.get("ARGUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so this test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis's URL; fails under CI, skips elsewhere, when it does not answer."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        _unavailable(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def services() -> None:
+    """Marks a test that only means something on PostgreSQL + Redis (the ARGUS_TEST_SERVICES=1 pass)."""
+    if not getattr(settings, "ARGUS_TEST_SERVICES", False):
+        pytest.skip("runs in the PostgreSQL + Redis pass (ARGUS_TEST_SERVICES=1)")
+
+
+@pytest.fixture
+def reference_data(django_db_blocker: Any) -> Iterator[None]:
+    """The synced trading calendar and the source's instruments (loaded once, reloaded if flushed)."""
+    from marketdata.services.calendar import calendar_sync
+    from marketdata.services.instruments import instruments_sync
+
+    with django_db_blocker.unblock():
+        if not TradingDay.objects.exists():
+            calendar_sync()
+            instruments_sync()
+        db_calendar.invalidate()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches() -> Iterator[None]:
+    """Every test starts with empty caches; keys are namespaced per checkout."""
+    from django.core.cache import caches
+
+    # A test that stops Redis must not break the next test's start.
+    with contextlib.suppress(Exception):
+        caches["default"].clear()
+    yield
