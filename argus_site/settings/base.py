@@ -291,6 +291,20 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
 }
 
+# --- Sources and imports (issue 2) -----------------------------------------------------------
+
+# --- Market-data REST API (issue 3) ----------------------------------------------------------
+
+# --- Cache manager (issue 4) -----------------------------------------------------------------
+
+# --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
+
+# --- MCP (issue 6) ---------------------------------------------------------------------------
+
+# --- Pools (issue 7) -------------------------------------------------------------------------
+
+# --- Monitoring, rate limits, API keys, alerts (issue 8) -------------------------------------
+
 # Short, stable id of this checkout: test runs from different checkouts sharing one PostgreSQL
 # and Redis use it to keep their databases and keys apart.
 ARGUS_CHECKOUT_ID = hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]
