@@ -38,7 +38,7 @@ class CacheClearView(APIView):
             success(
                 message="缓存清理完成" if cleared.complete else "缓存清理完成（部分进程或存储未响应，数字偏少）",
                 cleared_keys=cleared.keys,
-                freed_memory_mb=round(cleared.bytes / MB, 4),
+                freed_memory_mb=round(cleared.bytes / MB, 6),
             )
         )
 

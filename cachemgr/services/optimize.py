@@ -126,6 +126,6 @@ def optimization_body(result: Optimization) -> dict[str, Any]:
     return {
         "hit_rate_before": result.hit_rate_before,
         "hit_rate_after": result.hit_rate_after,
-        "memory_saved_mb": round(result.memory_saved_bytes / MB, 4),
+        "memory_saved_mb": round(result.memory_saved_bytes / MB, 6),
         "window_seconds": result.window_seconds,
     }

@@ -68,6 +68,10 @@ class RuleBook:
         self.get(next(iter(DEFAULT_RULES)))
         return dict(self._rules)
 
+    def loaded(self) -> dict[str, Rule]:
+        """The rules as last loaded, without touching the database (for the sync thread)."""
+        return dict(self._rules) or {name: Rule(name=name, **values) for name, values in DEFAULT_RULES.items()}
+
     def _load(self) -> None:
         with self._lock:
             rules = {name: Rule(name=name, **values) for name, values in DEFAULT_RULES.items()}

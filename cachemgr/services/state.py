@@ -101,7 +101,7 @@ def local_clear(rules: list[str] | None) -> dict[str, int]:
 def local_optimize(cold_seconds: float) -> dict[str, int]:
     """Drop expired and cold L1 entries here, then trim L1 to 90% of its byte bound if it is above."""
     now = time.time()
-    known = rulebook.all()
+    known = rulebook.loaded()  # runs on the sync thread: no database access there
     expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
     cold = l1.drop_where(lambda rule, e: now - e.last_read >= cold_seconds)
     trimmed = l1.trim(int(l1.max_bytes * 0.9)) if l1.figures()["bytes"] > l1.max_bytes * 0.9 else Freed()

@@ -18,7 +18,7 @@ MB = 1024 * 1024
 
 
 def _mb(size: int | None) -> float | None:
-    return None if size is None else round(size / MB, 4)
+    return None if size is None else round(size / MB, 6)
 
 
 def _rate(hits: int, lookups: int) -> float | None:
