@@ -147,6 +147,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
 # topology needs a collectstatic step or a separate web server for them.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Caches (L2 = "default", L3 = "l3"; L1 is process memory, see cachemgr) ------------------
 CACHE_TTL_DEFAULT = cfg.integer("CACHE_TTL_DEFAULT", 300, minimum=1)
