@@ -319,6 +319,19 @@ ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum
 # --- MCP (issue 6) ---------------------------------------------------------------------------
 
 # --- Pools (issue 7) -------------------------------------------------------------------------
+POOL_MAX_IDLE_TIME = cfg.number("POOL_MAX_IDLE_TIME", 300.0, minimum=0.0)
+POOL_SCALE_FACTOR = cfg.number("POOL_SCALE_FACTOR", 1.5, minimum=1.0)
+# How often a process compares its pool config with the shared version token (seconds).
+ARGUS_POOL_SYNC_INTERVAL = cfg.number("ARGUS_POOL_SYNC_INTERVAL", 1.0, minimum=0.0)
+# With Redis: how often each process publishes its pool measurements, and when they count as gone.
+ARGUS_POOL_PUBLISH_INTERVAL = cfg.number("ARGUS_POOL_PUBLISH_INTERVAL", 2.0, minimum=0.1)
+ARGUS_POOL_METRICS_STALE = cfg.number("ARGUS_POOL_METRICS_STALE", 10.0, minimum=1.0)
+# Health probes: timeout (capped by the pool's timeout), and data freshness during trading hours.
+ARGUS_POOL_HEALTH_TIMEOUT = cfg.number("ARGUS_POOL_HEALTH_TIMEOUT", 5.0, minimum=0.1)
+ARGUS_POOL_MAX_DATA_AGE = cfg.number("ARGUS_POOL_MAX_DATA_AGE", 120.0, minimum=1.0)
+ARGUS_POOL_PROBE_SYMBOL = cfg.text("ARGUS_POOL_PROBE_SYMBOL", "000001.SZ")
+# Sent as X-API-Key to upstream nodes whose API keys are enabled.
+ARGUS_POOL_API_KEY = cfg.text("ARGUS_POOL_API_KEY", "")
 
 # --- Monitoring, rate limits, API keys, alerts (issue 8) -------------------------------------
 
