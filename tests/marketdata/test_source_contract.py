@@ -19,11 +19,14 @@ SHARED = Path("/work/shared/data")
 BACKENDS: dict[str, dict[str, Any]] = {
     "simulated": {"seed": 3, "universe_size": 60, "clock": "real"},
     "files": {},
+    "xtquant": {"host": "127.0.0.1", "port": 58610, "user_id": ""},  # against tests/fakes/xtquant
 }
 
 
 @pytest.fixture(params=list(BACKENDS))
 def source(request: pytest.FixtureRequest, calendar: None) -> DataSource:
+    if request.param == "xtquant":
+        request.getfixturevalue("xtquant_fake")
     if request.param == "files":
         call_command("import_bars", *sorted(str(p) for p in SHARED.glob("*.csv")))
     return load_source({"BACKEND": request.param, "OPTIONS": BACKENDS[request.param]})
