@@ -139,6 +139,13 @@ def test_latest_ticks(xt: XtQuantSource) -> None:
     assert (tick.limit_up, tick.limit_down, tick.status) == (13.15, 10.76, TickStatus.TRADING)
 
 
+def test_limit_prices_are_fetched_once_a_day_in_one_call(xt: XtQuantSource, xtquant_fake: ModuleType) -> None:
+    for _ in range(3):
+        xt.latest_ticks(["000001.SZ", "600000.SH", "605999.SH"])
+    fetches = [args for name, args, _ in xtquant_fake.calls if name.startswith("get_instrument_detail")]
+    assert fetches == [(["000001.SZ", "600000.SH", "605999.SH"],)]
+
+
 def test_limit_up_st_and_index_ticks(xt: XtQuantSource) -> None:
     ticks = xt.latest_ticks(["605999.SH", "000001.SH"])
     st = ticks["605999.SH"]
@@ -266,6 +273,12 @@ def test_subscribe_to_symbols_and_failures(
         xtquant_fake.push()  # the callback's error is logged, not raised into xtquant
     assert "xtquant tick callback failed" in caplog.text
     handle.close()
+    collector = _Collector()
+    with xt.subscribe(collector, ["605999.SH"]) as handle:
+        assert collector.arrived.wait(5)
+    [tick] = collector.batches[0]
+    assert (tick.status, tick.limit_up) == (TickStatus.LIMIT_UP, 2.1)  # limits fetched at subscribe time
+    assert xtquant_fake.subscriptions == {}
     xtquant_fake.SUBSCRIBE_REFUSED = True
     with pytest.raises(XtQuantUnavailable, match="refused"):
         xt.subscribe(broken)

@@ -53,6 +53,12 @@ class XtQuantSubscription:
             self.closed = True
             self._xtdata.unsubscribe_quote(self.seq)
 
+    def __enter__(self) -> XtQuantSubscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class XtQuantSource(DataSource):
     """MiniQMT level-1 data through xtquant.xtdata (Windows, beside MiniQMT)."""
@@ -130,17 +136,19 @@ class XtQuantSource(DataSource):
     def instrument(self, symbol: str) -> InstrumentInfo | None:
         """One instrument from get_instrument_detail (None for codes MiniQMT does not know)."""
         code = convert.valid_symbol(symbol)
-        detail = self._detail(code) if code else None
-        return convert.instrument(code, detail) if code and detail else None
+        if code is None:
+            return None
+        detail = self.call("get_instrument_detail", code)
+        self._details[code] = (shanghai(datetime.now(UTC)).date(), detail or None)
+        return convert.instrument(code, detail) if detail else None
 
-    def _detail(self, symbol: str) -> dict[str, Any] | None:
-        """The instrument detail, fetched once per Shanghai day (limit prices change daily)."""
+    def _fetch_details(self, symbols: Sequence[str]) -> None:
+        """Fetch in one call the details not yet fetched today (limit prices change daily; unknown codes: None)."""
         today = shanghai(datetime.now(UTC)).date()
-        cached = self._details.get(symbol)
-        if cached is None or cached[0] != today:
-            cached = (today, self.call("get_instrument_detail", symbol))
-            self._details[symbol] = cached
-        return cached[1]
+        missing = [s for s in symbols if s not in self._details or self._details[s][0] != today]
+        if missing:
+            found = self.call("get_instrument_detail_list", missing) or {}
+            self._details.update({s: (today, found.get(s) or None) for s in missing})
 
     def trading_dates(self, market: str, start: date, end: date) -> list[date]:
         """MiniQMT's own past and current trading days (get_trading_dates); future days: the DB calendar."""
@@ -154,11 +162,13 @@ class XtQuantSource(DataSource):
         if not codes:
             return {}
         raw = self.call("get_full_tick", codes) or {}
+        self._fetch_details([code for code in codes if code in raw])
         ticks = {}
         for code in codes:
             if code not in raw:
                 continue
-            limits = convert.limits_from_detail(self._detail(code), convert.price(raw[code].get("lastClose")))
+            detail = self._details[code][1]
+            limits = convert.limits_from_detail(detail, convert.price(raw[code].get("lastClose")))
             made = convert.tick(code, raw[code], limits)
             if made is not None:
                 ticks[code] = made
@@ -174,6 +184,8 @@ class XtQuantSource(DataSource):
         """Push every tick of `symbols` (default: all of SH, SZ, BJ) to `callback` as a list of Ticks."""
         codes = [code for s in symbols if (code := convert.valid_symbol(s))] if symbols else list(MARKETS)
         module = self.xtdata()
+        if symbols:
+            self._fetch_details(codes)  # the pushes can only use cached limit prices
 
         def on_data(datas: dict[str, dict[str, Any]]) -> None:
             ticks = []
