@@ -294,6 +294,18 @@ LOGGING: dict[str, Any] = {
 # --- Sources and imports (issue 2) -----------------------------------------------------------
 
 # --- Market-data REST API (issue 3) ----------------------------------------------------------
+# `format` is an ordinary query parameter (history's format=csv), not DRF's renderer override.
+REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None
+# /api/docs/ serves Swagger UI from drf-spectacular-sidecar's bundled assets: no CDN needed.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+    }
+)
 
 # --- Cache manager (issue 4) -----------------------------------------------------------------
 

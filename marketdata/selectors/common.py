@@ -1,0 +1,76 @@
+"""What every market-data selector shares: known symbols, source calls, calendar coverage, cache ages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from argus_site.api.errors import InvalidParameter, NotFound, ServiceUnavailable
+from cachemgr.services import CacheResult
+from marketdata.calendar import db_calendar
+from marketdata.models import Instrument
+from marketdata.sources import get_source
+from marketdata.sources.base import DataSource, SourceError
+
+T = TypeVar("T")
+
+
+def instrument_names(symbols: Sequence[str]) -> dict[str, str]:
+    """Name per symbol from the Instrument table; NOT_FOUND names every symbol it does not hold."""
+    names = dict(Instrument.objects.filter(symbol__in=symbols).values_list("symbol", "name"))
+    unknown = [symbol for symbol in symbols if symbol not in names]
+    if unknown:
+        raise NotFound(
+            f"unknown symbol(s): {', '.join(unknown)}; they are not in the instrument list "
+            "(check the code and market suffix, or search the admin's instrument list)"
+        )
+    return names
+
+
+def from_source(source: DataSource, what: str, call: Callable[[], T]) -> T:
+    """Call the source; an outage keeps its code and says what was tried, from which source."""
+    try:
+        return call()
+    except SourceError as exc:
+        raise type(exc)(f"{what} from source '{source.name}' failed: {exc.details}") from exc
+
+
+def current_source() -> DataSource:
+    """The configured source (a failure to build it is an outage, not a crash)."""
+    try:
+        return get_source()
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise ServiceUnavailable(f"the data source could not be started: {exc}") from exc
+
+
+def check_coverage(markets: Iterable[str], start: date, end: date) -> None:
+    """INVALID_PARAMETER when [start, end] leaves the span the calendar is known for."""
+    for market in sorted(set(markets)):
+        calendar = db_calendar.market(market)
+        if calendar.start is None or calendar.end is None:
+            raise ServiceUnavailable(
+                f"no trading calendar is loaded for market {market}; an operator must run load_reference_data"
+            )
+        if start < calendar.start or end > calendar.end:
+            raise InvalidParameter(
+                f"the {market} trading calendar covers {calendar.start.isoformat()} to {calendar.end.isoformat()}; "
+                "choose start_date and end_date within it"
+            )
+
+
+@dataclass
+class CacheSummary:
+    """Folds per-key cache results: a hit only if every key hit; the age of the oldest value served."""
+
+    hit: bool = True
+    age_seconds: float | None = None
+
+    def add(self, result: CacheResult[Any]) -> Any:
+        self.hit = self.hit and result.hit
+        if result.hit and result.age_seconds is not None:
+            self.age_seconds = max(self.age_seconds or 0.0, result.age_seconds)
+        return result.value
