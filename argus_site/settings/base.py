@@ -294,6 +294,8 @@ LOGGING: dict[str, Any] = {
 # --- Sources and imports (issue 2) -----------------------------------------------------------
 
 # --- Market-data REST API (issue 3) ----------------------------------------------------------
+# Answer fully cached GET /latest in the event loop, without Django's per-request thread hops.
+ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
 # `format` is an ordinary query parameter (history's format=csv), not DRF's renderer override.
 REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None
 # /api/docs/ serves Swagger UI from drf-spectacular-sidecar's bundled assets: no CDN needed.

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from django.conf import settings
+from django.utils.module_loading import import_string
+
 from argus_site.api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from cachemgr.services import CacheResult
 from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
-from marketdata.sources import get_source
+from marketdata.sources import ALIASES, get_source
 from marketdata.sources.base import DataSource, SourceError
 
 T = TypeVar("T")
@@ -45,6 +49,14 @@ def current_source() -> DataSource:
         raise
     except Exception as exc:
         raise ServiceUnavailable(f"the data source could not be started: {exc}") from exc
+
+
+@functools.cache
+def source_identity() -> tuple[str, bool]:
+    """(name, simulated) of the configured source's class, known without building the source."""
+    backend = str(settings.ARGUS_DATA_SOURCE.get("BACKEND", ""))
+    cls = import_string(ALIASES.get(backend, backend))
+    return cls.name, bool(cls.simulated)
 
 
 def check_coverage(markets: Iterable[str], start: date, end: date) -> None:

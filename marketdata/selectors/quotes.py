@@ -10,8 +10,8 @@ from typing import Any
 from argus_site.api.errors import NotFound
 from cachemgr.keys import latest_full_key, latest_quote_key
 from cachemgr.services import cache_fetch
-from marketdata.payloads import full_payload, provenance, quote_payload, select_fields, trim_full
-from marketdata.selectors.common import CacheSummary, current_source, from_source, instrument_names
+from marketdata.payloads import full_payload, provenance, provenance_of, quote_payload, select_fields, trim_full
+from marketdata.selectors.common import CacheSummary, current_source, from_source, instrument_names, source_identity
 from marketdata.sources.base import DataSource, Tick
 
 LATEST_MAX_SYMBOLS = 100
@@ -76,6 +76,32 @@ def latest_quotes(
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
         source=provenance(source, as_of=as_of),
+    )
+
+
+class _Miss(Exception):
+    """Raised by the cache-only loader: the value is not cached."""
+
+
+def _miss() -> dict[str, Any]:
+    raise _Miss
+
+
+def cached_latest_quotes(*, symbols: Sequence[str], fields: Sequence[str] | None = None) -> QuotesResult | None:
+    """Latest quotes from the cache alone (no database, no source); None when any symbol is not cached."""
+    summary = CacheSummary()
+    quotes: dict[str, dict[str, Any]] = {}
+    try:
+        for symbol in symbols:
+            quotes[symbol] = summary.add(cache_fetch("LATEST_DATA", latest_quote_key(symbol), _miss))
+    except _Miss:
+        return None
+    name, simulated = source_identity()
+    return QuotesResult(
+        data={symbol: select_fields(quote, fields) for symbol, quote in quotes.items()},
+        cache_hit=True,
+        cache_age_seconds=summary.age_seconds,
+        source=provenance_of(name, simulated=simulated, as_of=min(quote["timestamp"] for quote in quotes.values())),
     )
 
 
