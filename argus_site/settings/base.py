@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS.update(
         "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
         "REDOC_DIST": "SIDECAR",
         "COMPONENT_SPLIT_REQUEST": True,
+        # 3.1: nullable fields are `type: [..., "null"]`, which JSON Schema validators understand.
+        "OAS_VERSION": "3.1.0",
     }
 )
 
