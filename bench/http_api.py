@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import psycopg
@@ -58,6 +59,8 @@ def server_env(port: int, *, fast_path: bool) -> dict[str, str]:
         ARGUS_HOST="127.0.0.1",
         ARGUS_PORT=str(port),
         ARGUS_EMBEDDED_JOBS="false",
+        # Django keeps one connection per request thread under ASGI; persistent ones pile up.
+        ARGUS_DB_CONN_MAX_AGE="0",
         ARGUS_LOG_LEVEL="WARNING",
         ARGUS_CONFIG_FILE="/nonexistent/bench-ignores-local-yaml",
         # The feed keeps latest quotes fresh by write-through; with no feed running, a long TTL
@@ -75,7 +78,10 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def process(cmd: list[str], env: dict[str, str], port: int) -> Iterator[None]:
-    with tempfile.TemporaryFile() as log:
+    logs = ROOT / "var" / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    # Kept after the run: the servers' own logs explain any non-2xx answer.
+    with (logs / f"{Path(cmd[1]).stem}-{port}.log").open("w+b") as log:
         yield from _run(cmd, env, port, log)
 
 
@@ -102,8 +108,8 @@ def _run(cmd: list[str], env: dict[str, str], port: int, log: Any) -> Iterator[N
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def wrk(url: str, *, duration: int, connections: int, delay_ms: int | None = None) -> dict[str, float]:
@@ -140,8 +146,11 @@ def scenarios(symbols: list[str]) -> dict[str, str]:
 
 
 def fetch(url: str) -> bytes:
-    with urlopen(url, timeout=60) as response:
-        return response.read()
+    try:
+        with urlopen(url, timeout=60) as response:
+            return bytes(response.read())
+    except HTTPError as exc:
+        raise RuntimeError(f"{url} answered {exc.code}: {exc.read()[:500]!r}") from None
 
 
 def main() -> int:

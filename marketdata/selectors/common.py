@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.utils.module_loading import import_string
 
 from argus_site.api.errors import InvalidParameter, NotFound, ServiceUnavailable
@@ -21,16 +24,53 @@ from marketdata.sources.base import DataSource, SourceError
 T = TypeVar("T")
 
 
+class _Directory:
+    """Symbol -> name of every instrument, kept per process so cached reads need no database query.
+
+    Reloaded every `_DIRECTORY_SECONDS` and at once when an Instrument row is saved or deleted in
+    this process; a symbol the copy lacks (a new listing, or a typo) is looked up in the table.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[str, str] = {}
+        self._loaded = -_DIRECTORY_SECONDS
+
+    def names(self, symbols: Sequence[str]) -> dict[str, str]:
+        if time.monotonic() - self._loaded > _DIRECTORY_SECONDS:
+            self.reload()
+        missing = [symbol for symbol in symbols if symbol not in self._names]
+        if not missing:
+            return self._names
+        found = dict(Instrument.objects.filter(symbol__in=missing).values_list("symbol", "name"))
+        return {**self._names, **found}
+
+    def reload(self) -> None:
+        names = dict(Instrument.objects.values_list("symbol", "name"))
+        with self._lock:
+            self._names, self._loaded = names, time.monotonic()
+
+    def invalidate(self, **_: Any) -> None:
+        with self._lock:
+            self._loaded = -_DIRECTORY_SECONDS
+
+
+_DIRECTORY_SECONDS = 60.0
+directory = _Directory()
+post_save.connect(directory.invalidate, sender=Instrument, dispatch_uid="marketdata-directory-save")
+post_delete.connect(directory.invalidate, sender=Instrument, dispatch_uid="marketdata-directory-delete")
+
+
 def instrument_names(symbols: Sequence[str]) -> dict[str, str]:
     """Name per symbol from the Instrument table; NOT_FOUND names every symbol it does not hold."""
-    names = dict(Instrument.objects.filter(symbol__in=symbols).values_list("symbol", "name"))
-    unknown = [symbol for symbol in symbols if symbol not in names]
+    known = directory.names(symbols)
+    unknown = [symbol for symbol in symbols if symbol not in known]
     if unknown:
         raise NotFound(
             f"unknown symbol(s): {', '.join(unknown)}; they are not in the instrument list "
             "(check the code and market suffix, or search the admin's instrument list)"
         )
-    return names
+    return {symbol: known[symbol] for symbol in symbols}
 
 
 def from_source(source: DataSource, what: str, call: Callable[[], T]) -> T:
