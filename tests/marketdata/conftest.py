@@ -1,4 +1,4 @@
-"""Fixtures for the market-data API: swap the data source for one test."""
+"""Fixtures for the market-data tests: the synced calendar, sources built by the real loader, and swapping the source."""
 
 from __future__ import annotations
 
@@ -7,7 +7,19 @@ from typing import Any
 
 import pytest
 
-from marketdata.sources import reset_source
+from marketdata.sources import load_source, reset_source
+from marketdata.sources.base import DataSource
+
+
+@pytest.fixture
+def calendar(db: Any, reference_data: None) -> None:
+    """The synced trading calendar (and the configured source's instruments)."""
+
+
+@pytest.fixture
+def sim(calendar: None) -> DataSource:
+    """A small simulated market on the exchange's clock."""
+    return load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 7, "universe_size": 120, "clock": "real"}})
 
 
 @pytest.fixture
