@@ -37,7 +37,9 @@ def instrument_details(*, symbols: Sequence[str], use_cache: bool = True) -> Quo
     summary = CacheSummary()
     details: dict[str, dict[str, Any]] = {}
     for symbol in symbols:
-        result = cache_fetch("BASIC_INFO", instrument_info_key(symbol), partial(_info, source, symbol), use_cache=use_cache)
+        result = cache_fetch(
+            "BASIC_INFO", instrument_info_key(symbol), partial(_info, source, symbol), use_cache=use_cache
+        )
         details[symbol] = dict(summary.add(result))
     prices = latest_quotes(symbols=symbols, fields=("price", "timestamp"), use_cache=use_cache)
     summary.hit = summary.hit and prices.cache_hit

@@ -1,4 +1,4 @@
-"""Fixtures for the market-data tests: the synced calendar, sources built by the real loader, and swapping the source."""
+"""Fixtures for the market-data tests: the synced calendar, sources built by the real loader, swapping the source."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cachemgr.services import state
 from marketdata.sources import load_source, reset_source
 from marketdata.sources.base import DataSource
 
@@ -20,6 +21,14 @@ def calendar(db: Any, reference_data: None) -> None:
 def sim(calendar: None) -> DataSource:
     """A small simulated market on the exchange's clock."""
     return load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 7, "universe_size": 120, "clock": "real"}})
+
+
+@pytest.fixture(autouse=True)
+def _empty_l1() -> Iterator[None]:
+    """The global fixture empties L2; this process's L1 must start empty too (cachemgr's own reset)."""
+    state.process_reset()
+    yield
+    state.process_reset()
 
 
 @pytest.fixture

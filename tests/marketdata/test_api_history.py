@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,16 +75,19 @@ def test_csv_has_the_same_rows(client: Any, symbol: str) -> None:
 
 def test_adjustment_is_the_same_whatever_window(client: Any, reference_data: None) -> None:
     source = get_source()
-    symbols = Instrument.objects.stocks().order_by("symbol").values_list("symbol", flat=True)[:50]
-    with_actions = next((s for s in symbols if source.corporate_actions(s)), None)
-    if with_actions is None:
-        pytest.fail("the simulated source should have corporate actions for some of its first 50 stocks")
-    ex_date = source.corporate_actions(with_actions)[0].ex_date
-    start, end = date(ex_date.year - 1, 1, 1), ex_date
-    wide = history(client, symbols=with_actions, start_date=str(start), end_date=str(end), adjust="pre")
-    narrow = history(
-        client, symbols=with_actions, start_date=str(start), end_date=str(date(start.year, 3, 31)), adjust="pre"
+    recent = (date(2022, 1, 1), date.today() - timedelta(days=7))
+    symbols = Instrument.objects.stocks().order_by("symbol").values_list("symbol", flat=True)[:100]
+    found = next(
+        ((s, a.ex_date) for s in symbols for a in source.corporate_actions(s) if recent[0] <= a.ex_date <= recent[1]),
+        None,
     )
+    if found is None:
+        pytest.fail("the simulated source should have recent ex-dates among its first 100 stocks")
+    with_actions, ex_date = found
+    start, end = ex_date - timedelta(days=120), ex_date + timedelta(days=5)
+    wide = history(client, symbols=with_actions, start_date=str(start), end_date=str(end), adjust="pre")
+    narrow_end = str(start + timedelta(days=40))
+    narrow = history(client, symbols=with_actions, start_date=str(start), end_date=narrow_end, adjust="pre")
     by_date = {row["date"]: row for row in wide["data"][with_actions]}
     assert narrow["data"][with_actions]
     for row in narrow["data"][with_actions]:
