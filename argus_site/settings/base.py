@@ -299,6 +299,22 @@ LOGGING: dict[str, Any] = {
 # --- Sources and imports (issue 2) -----------------------------------------------------------
 
 # --- Market-data REST API (issue 3) ----------------------------------------------------------
+# Answer fully cached GET /latest in the event loop, without Django's per-request thread hops.
+ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
+# `format` is an ordinary query parameter (history's format=csv), not DRF's renderer override.
+REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None
+# /api/docs/ serves Swagger UI from drf-spectacular-sidecar's bundled assets: no CDN needed.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+        # 3.1: nullable fields are `type: [..., "null"]`, which JSON Schema validators understand.
+        "OAS_VERSION": "3.1.0",
+    }
+)
 
 # --- Cache manager (issue 4) -----------------------------------------------------------------
 # L1 is each process's own memory: bounded by entries and by bytes (pickled size of the values).

@@ -1,17 +1,18 @@
-"""Fixtures for the data-source tests: the synced calendar and sources built by the real loader."""
+"""Fixtures for the market-data tests: the synced calendar, sources built by the real loader, swapping the source."""
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from marketdata.sources import load_source
+from cachemgr.services import state
+from marketdata.sources import load_source, reset_source
 from marketdata.sources.base import DataSource
 
 
@@ -44,3 +45,23 @@ def xtquant_fake() -> Iterator[ModuleType]:
     finally:
         sys.path.remove(str(FAKES))
         _purge_xtquant()
+
+
+@pytest.fixture(autouse=True)
+def _empty_l1() -> Iterator[None]:
+    """The global fixture empties L2; this process's L1 must start empty too (cachemgr's own reset)."""
+    state.process_reset()
+    yield
+    state.process_reset()
+
+
+@pytest.fixture
+def use_source(settings: Any) -> Iterator[Callable[[str], None]]:
+    """Point ARGUS_DATA_SOURCE at `backend` (an alias or a dotted path) for this test."""
+
+    def swap(backend: str, **options: Any) -> None:
+        settings.ARGUS_DATA_SOURCE = {"BACKEND": backend, "OPTIONS": options}
+        reset_source()
+
+    yield swap
+    reset_source()
