@@ -293,3 +293,14 @@ def test_fake_keeps_the_real_signatures(xtquant_fake: ModuleType) -> None:
         namespace: dict[str, Any] = {}
         exec(f"{line} pass", namespace)
         assert inspect.signature(getattr(xtquant_fake, name)) == inspect.signature(namespace[name]), name
+
+
+@pytest.mark.django_db
+def test_health_report_names_the_settings_on_linux(use_source: Any) -> None:
+    from monitoring.services.health import health_report
+
+    use_source("xtquant", host="127.0.0.1", port=58610)
+    body, status = health_report()
+    assert body["services"]["xtquant"] == "unhealthy" and body["status"] == "degraded" and status == 200
+    assert "XTQUANT_HOST/XTQUANT_PORT" in body["details"]["xtquant"]["detail"]
+    assert "127.0.0.1:58610" in body["details"]["xtquant"]["detail"]
