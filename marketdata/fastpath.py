@@ -1,76 +1,128 @@
-"""A lean ASGI path for cached GET /api/v1/market_data/latest.
+"""A lean ASGI path for cached GET /api/v1/market_data/latest and /history.
 
 Django's ASGI handler hops threads on every request (about 1 ms here, see PERFORMANCE.md). A
-request for quotes that are all in the cache needs none of that: this app answers it in the
-event loop from the cached quote payloads (`cached_latest_quotes`, the same selector contract and
-envelope as the Django view) and hands everything else to Django untouched: other paths and
-methods, misses, use_cache=false, and any request whose parameters are not plainly valid, so
-every error still comes from the one exception handler.
+request whose answer is all in the cache needs none of that: this app answers it in the event
+loop from the cached payloads (`cached_latest_quotes`, `cached_history_bars`: the same selector
+contract and envelopes as the Django views) and hands everything else to Django untouched: other
+paths and methods, misses, use_cache=false, format=csv, and any request whose parameters are not
+plainly valid, so every error still comes from the one exception handler. A selector that would
+need the database here (a calendar or instrument list not yet loaded in this process) raises
+Django's SynchronousOnlyOperation, and the request goes to Django, which loads it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
 from argus_site.api.renderers import dumps
 from marketdata.payloads import QUOTE_FIELDS
+from marketdata.selectors.history import HISTORY_MAX_SYMBOLS, cached_history_bars
 from marketdata.selectors.quotes import LATEST_MAX_SYMBOLS, cached_latest_quotes
+from marketdata.sources.base import PERIODS
 from marketdata.symbols import InvalidSymbol, parse_symbols
+from marketdata.views.history import history_envelope
 from marketdata.views.quotes import latest_envelope
 
 logger = logging.getLogger("argus.fastpath")
 
-PATH = "/api/v1/market_data/latest"
 _TRUE = {"true", "True", "1"}
-_HEADERS = [(b"content-type", b"application/json")]
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
+Params = dict[str, str]
 
 
-def _query(raw: bytes) -> tuple[list[str], list[str] | None] | None:
-    """(symbols, fields) when the query is plainly valid and asks for cached data; None otherwise."""
-    params = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
-    if not params.keys() <= {"symbols", "fields", "use_cache"} or any(len(v) > 1 for v in params.values()):
+def _params(raw: bytes, allowed: set[str]) -> Params | None:
+    """Single-valued query parameters among `allowed`, asking for cached data; None otherwise."""
+    parsed = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
+    if not parsed.keys() <= allowed or any(len(values) > 1 for values in parsed.values()):
         return None
-    if "use_cache" in params and params["use_cache"][0] not in _TRUE:
-        return None
+    params = {name: values[0] for name, values in parsed.items()}
+    return None if params.get("use_cache", "true") not in _TRUE else params
+
+
+def _symbols(params: Params, maximum: int) -> list[str] | None:
     try:
-        symbols = parse_symbols(params.get("symbols", [""])[0], maximum=LATEST_MAX_SYMBOLS)
+        return parse_symbols(params.get("symbols", ""), maximum=maximum)
     except InvalidSymbol:
         return None
+
+
+def _latest(params: Params) -> dict[str, Any] | None:
+    symbols = _symbols(params, LATEST_MAX_SYMBOLS)
     fields = None
     if "fields" in params:
-        fields = list(dict.fromkeys(item.strip() for item in params["fields"][0].split(",") if item.strip()))
+        fields = list(dict.fromkeys(item.strip() for item in params["fields"].split(",") if item.strip()))
         if not fields or not set(fields) <= set(QUOTE_FIELDS):
             return None
-    return symbols, fields
+    if symbols is None:
+        return None
+    started = time.perf_counter()
+    result = cached_latest_quotes(symbols=symbols, fields=fields)
+    return None if result is None else latest_envelope(result, response_time_ms=_ms(started))
 
 
-class LatestFastPath:
-    """Wraps the HTTP app; serves fully cached /latest requests itself."""
+def _history(params: Params) -> dict[str, Any] | None:
+    symbols = _symbols(params, HISTORY_MAX_SYMBOLS)
+    start, end = params.get("start_date", ""), params.get("end_date", "")
+    period, adjust = params.get("period", "1d"), params.get("adjust", "none")
+    if (
+        symbols is None
+        or params.get("format", "json") != "json"
+        or not (_DATE.match(start) and _DATE.match(end))
+        or period not in PERIODS
+        or adjust not in ("none", "pre", "post")
+    ):
+        return None
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if first > last:
+        return None
+    started = time.perf_counter()
+    result = cached_history_bars(symbols=symbols, start=first, end=last, period=period, adjust=adjust)
+    return None if result is None else history_envelope(result, response_time_ms=_ms(started))
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+ROUTES: dict[str, tuple[set[str], Callable[[Params], dict[str, Any] | None]]] = {
+    "/api/v1/market_data/latest": ({"symbols", "fields", "use_cache"}, _latest),
+    "/api/v1/market_data/history": (
+        {"symbols", "start_date", "end_date", "period", "adjust", "format", "use_cache"},
+        _history,
+    ),
+}
+
+
+class CachedReadFastPath:
+    """Wraps the HTTP app; serves fully cached /latest and /history requests itself."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     def _answer(self, scope: dict[str, Any]) -> bytes | None:
-        started = time.perf_counter()
-        parsed = _query(scope.get("query_string", b""))
-        if parsed is None:
+        route = ROUTES.get(scope["path"])
+        if route is None or scope["method"] != "GET":
+            return None
+        params = _params(scope.get("query_string", b""), route[0])
+        if params is None:
             return None
         try:
-            result = cached_latest_quotes(symbols=parsed[0], fields=parsed[1])
-        except Exception:
-            # A cache outage is Django's to report (CACHE_ERROR or a source read); never half-answer here.
-            logger.warning("fast path fell back to Django", exc_info=True)
+            body = route[1](params)
+        except Exception as exc:
+            # Django answers instead: it renders errors and loads what this process lacks.
+            logger.debug("fast path deferred to Django: %r", exc)
             return None
-        if result is None:
-            return None
-        elapsed = round((time.perf_counter() - started) * 1000, 3)
-        return dumps(latest_envelope(result, response_time_ms=elapsed))
+        return None if body is None else dumps(body)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
+        if scope["type"] == "http":
             body = self._answer(scope)
             if body is not None:
                 headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
@@ -13,9 +13,16 @@ from argus_site.api.errors import InvalidParameter
 from cachemgr.keys import history_key
 from cachemgr.services import cache_fetch
 from marketdata.calendar import db_calendar
-from marketdata.payloads import bar_payload, iso_utc, provenance
+from marketdata.payloads import bar_payload, iso_utc, provenance_of
 from marketdata.selectors.adjustment import Factors, adjustment_factors
-from marketdata.selectors.common import CacheSummary, check_coverage, current_source, from_source, instrument_names
+from marketdata.selectors.common import (
+    CacheSummary,
+    check_coverage,
+    current_source,
+    from_source,
+    instrument_names,
+    source_identity,
+)
 from marketdata.sources.base import DataSource
 from marketdata.symbols import market_of
 
@@ -98,22 +105,68 @@ def history_bars(
     *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str, use_cache: bool = True
 ) -> HistoryResult:
     """Bars per symbol for [start, end] (trading days only), adjusted as asked, from HISTORY_DATA or the source."""
+    _validate(symbols, start, end, period)
+    source = current_source()
+    return _collect(
+        symbols,
+        period,
+        adjust,
+        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust),
+        lambda symbol: history_key(symbol, period, start, end, adjust),
+        use_cache=use_cache,
+        origin=(source.name, source.simulated),
+    )
+
+
+def cached_history_bars(
+    *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str
+) -> HistoryResult | None:
+    """The same answer from the cache alone (no source); None when any window is not cached."""
+    _validate(symbols, start, end, period)
+    try:
+        return _collect(
+            symbols,
+            period,
+            adjust,
+            lambda symbol: _miss,
+            lambda symbol: history_key(symbol, period, start, end, adjust),
+            use_cache=True,
+            origin=source_identity(),
+        )
+    except _Miss:
+        return None
+
+
+class _Miss(Exception):
+    """Raised by the cache-only loader."""
+
+
+def _miss() -> dict[str, Any]:
+    raise _Miss
+
+
+def _validate(symbols: Sequence[str], start: date, end: date, period: str) -> None:
     check_coverage((market_of(symbol) for symbol in symbols), start, end)
     check_row_cap(symbols=symbols, start=start, end=end, period=period)
     instrument_names(symbols)
-    source = current_source()
+
+
+def _collect(
+    symbols: Sequence[str],
+    period: str,
+    adjust: str,
+    loader: Callable[[str], Callable[[], dict[str, Any]]],
+    key: Callable[[str], str],
+    *,
+    use_cache: bool,
+    origin: tuple[str, bool],
+) -> HistoryResult:
     summary = CacheSummary()
     data: dict[str, list[dict[str, Any]]] = {}
     anchors: dict[str, str | None] = {}
     stamps: list[str] = []
     for symbol in symbols:
-        result = cache_fetch(
-            "HISTORY_DATA",
-            history_key(symbol, period, start, end, adjust),
-            partial(_rows, source, symbol, start, end, period, adjust),
-            use_cache=use_cache,
-        )
-        window = summary.add(result)
+        window = summary.add(cache_fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
         data[symbol] = window["rows"]
         anchors[symbol] = window["anchor_date"]
         if window["as_of"]:
@@ -125,5 +178,5 @@ def history_bars(
         adjustment={"type": adjust, "description": ADJUST_DESCRIPTIONS[adjust], "anchor_dates": anchors},
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
-        source=provenance(source, as_of=max(stamps, default=None)),
+        source=provenance_of(origin[0], simulated=origin[1], as_of=max(stamps, default=None)),
     )

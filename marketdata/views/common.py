@@ -15,6 +15,7 @@ from argus_site.api.errors import InvalidParameter, MissingParameter, _drf_detai
 from argus_site.api.renderers import dumps
 from marketdata.schemas import ErrorResponse
 
+JSON = "application/json"
 ERROR_RESPONSES = {
     400: OpenApiResponse(ErrorResponse, description="MISSING_PARAMETER or INVALID_PARAMETER; details says what to fix"),
     404: OpenApiResponse(ErrorResponse, description="NOT_FOUND: an unknown symbol"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -11,11 +12,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from argus_site.api.envelope import success
+from argus_site.api.renderers import dumps
 from marketdata.payloads import BAR_FIELDS
 from marketdata.schemas import HistoryResponse
 from marketdata.selectors import HistoryResult, history_bars
 from marketdata.serializers import HistoryQuery
-from marketdata.views.common import ERROR_RESPONSES, Stopwatch, json_response, parse_query
+from marketdata.views.common import ERROR_RESPONSES, JSON, Stopwatch, parse_query
 
 
 def csv_response(result: HistoryResult, filename: str) -> HttpResponse:
@@ -36,6 +39,20 @@ def csv_response(result: HistoryResult, filename: str) -> HttpResponse:
     response["X-Argus-Simulated"] = str(origin["simulated"]).lower()
     response["X-Argus-As-Of"] = origin["as_of"] or ""
     return response
+
+
+def history_envelope(result: HistoryResult, *, response_time_ms: float) -> dict[str, Any]:
+    """The spec's /history body (the Django view and the ASGI fast path send the same shape)."""
+    return success(
+        result.data,
+        total_records=result.total_records,
+        period=result.period,
+        adjustment=result.adjustment,
+        cache_hit=result.cache_hit,
+        cache_age_seconds=result.cache_age_seconds,
+        source=result.source,
+        response_time_ms=response_time_ms,
+    )
 
 
 class HistoryView(APIView):
@@ -64,13 +81,4 @@ class HistoryView(APIView):
             symbols = "_".join(query["symbols"][:3])
             name = f"history_{symbols}_{result.period}_{query['start_date']}_{query['end_date']}.csv"
             return csv_response(result, name)
-        return json_response(
-            result.data,
-            total_records=result.total_records,
-            period=result.period,
-            adjustment=result.adjustment,
-            cache_hit=result.cache_hit,
-            cache_age_seconds=result.cache_age_seconds,
-            source=result.source,
-            response_time_ms=watch.ms(),
-        )
+        return HttpResponse(dumps(history_envelope(result, response_time_ms=watch.ms())), content_type=JSON)

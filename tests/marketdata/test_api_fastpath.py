@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -46,6 +47,7 @@ async def test_cached_quotes_are_served_with_age_and_provenance(asgi_client: htt
     async with asgi_client as client:
         response = await client.get(URL, params={"symbols": "000001.sz,000001.SZ"})
     assert response.status_code == 200
+    assert "x-frame-options" not in response.headers
     body = response.json()
     assert body["success"] is True
     assert body["data"] == {"000001.SZ": quote}
@@ -72,3 +74,32 @@ async def test_invalid_requests_fall_through_to_the_one_error_handler(asgi_clien
     assert bad_field.json()["error"]["code"] == "INVALID_PARAMETER"
     assert "valid fields" in bad_field.json()["error"]["details"]
     assert bad_symbol.json()["error"]["code"] == "INVALID_PARAMETER"
+
+
+@pytest.mark.django_db
+def test_cached_history_is_served_by_the_fast_path_with_the_views_shape(client: Any, reference_data: None) -> None:
+    from asgiref.sync import async_to_sync
+
+    from argus_site.asgi import application
+    from marketdata.selectors.common import directory
+
+    query = {"symbols": "000001.SZ", "start_date": "2024-01-01", "end_date": "2024-03-31", "adjust": "pre"}
+    through_django = client.get("/api/v1/market_data/history", query).json()
+    assert through_django["cache_hit"] is False
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as asgi:
+            return await asgi.get("/api/v1/market_data/history", params=query)
+
+    # The per-process instrument list reloads from the database every minute; the fast path leaves
+    # such a reload to Django, so make sure this process's copy is fresh for a deterministic test.
+    directory.reload()
+    response = async_to_sync(fetch)()
+    assert response.status_code == 200
+    assert "x-frame-options" not in response.headers  # Django's middleware did not run: the fast path answered
+    body = response.json()
+    assert body["cache_hit"] is True
+    for name in ("data", "total_records", "period", "adjustment", "source"):
+        assert body[name] == through_django[name]
+    assert set(body) == set(through_django)
