@@ -14,6 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from math import exp
 
 import numpy as np
 
@@ -62,6 +63,11 @@ def weekdays(year: int) -> tuple[date, ...]:
     start = date(year, 1, 1)
     days = (start + timedelta(days=n) for n in range(366))
     return tuple(day for day in days if day.year == year and day.weekday() < 5)
+
+
+@lru_cache(maxsize=256)
+def weekday_positions(year: int) -> dict[date, int]:
+    return {day: position for position, day in enumerate(weekdays(year))}
 
 
 class PathModel:
@@ -167,11 +173,12 @@ class PathModel:
         if not days:
             return YearPath((), (), (), (), {})
         bridge, halted = self.latent(profile, year)
-        all_weekdays = weekdays(year)
-        positions = [max(bisect_right(all_weekdays, day) - 1, 0) for day in days]
+        # Trading days are weekdays, so a day's place among the year's weekdays is a dictionary lookup.
+        lookup, all_weekdays = weekday_positions(year), weekdays(year)
+        positions = [lookup[day] if day in lookup else max(bisect_right(all_weekdays, day) - 1, 0) for day in days]
         offset, actions = self._year_offset(profile, year), self.actions_of_year(profile, year)
         factors = [_log_factor(offset, actions, day) for day in days] if actions else [offset] * len(days)
-        targets = [_cents(bridge[p] + f) for p, f in zip(positions, factors, strict=True)]
+        targets = [max(1, round(exp(bridge[p] + f) * 100)) for p, f in zip(positions, factors, strict=True)]
         suspended = [halted[p] for p in positions]
         suspended[0] = False
         prev = self._year_start(profile, year, days[0])
