@@ -33,6 +33,11 @@ _WEIGHTS = tuple(
     )
     for s in range(STEPS)
 )
+_SEGMENT = np.array([j for j, _, _ in _WEIGHTS])
+_FROM = np.array([a for _, a, _ in _WEIGHTS])
+_TO = np.array([b for _, _, b in _WEIGHTS])
+_STEP_INDEX = np.arange(STEPS)
+_FRACTION = np.arange(1, MINUTES_PER_DAY + 1) / MINUTES_PER_DAY
 _INDEX_PRICE_PER_SHARE = 12.0  # index turnover: constituent shares times a typical price
 
 
@@ -48,20 +53,16 @@ class DayData:
     lots: np.ndarray  # lots traded per minute (minute 0 includes the call auction)
     turnover: np.ndarray
     auction_lots: int
+    # Every step's price (240 x 20 cents), so a snapshot or a trade is a lookup, not a recomputation.
+    prices: np.ndarray
     # Running values at the end of each minute, so a snapshot is a lookup, not a reduction.
-    run_high: list[int]
-    run_low: list[int]
-    run_lots: list[int]
-    run_turnover: list[float]
-
-    def waypoints(self, minute: int) -> tuple[int, int, int, int]:
-        o, h, low, c = int(self.open[minute]), int(self.high[minute]), int(self.low[minute]), int(self.close[minute])
-        return (o, low, h, c) if c >= o else (o, h, low, c)
+    run_high: np.ndarray
+    run_low: np.ndarray
+    run_lots: np.ndarray
+    run_turnover: np.ndarray
 
     def step_price(self, minute: int, step: int) -> int:
-        points = self.waypoints(minute)
-        j, a, b = _WEIGHTS[step]
-        return round(a * points[j] + b * points[j + 1])
+        return int(self.prices[minute, step])
 
     def step_lots(self, minute: int, step: int) -> int:
         """Lots traded in one step; the call auction's lots are the first step of the day."""
@@ -79,8 +80,7 @@ def build_day(
     opened = int(np.clip(round(prev * math.exp(draw.normal(0, 0.3 * vol))), low_limit, high_limit))
     steps = draw.normal(0, vol / math.sqrt(MINUTES_PER_DAY) * 1.3, MINUTES_PER_DAY)
     walk = np.cumsum(steps)
-    fraction = np.arange(1, MINUTES_PER_DAY + 1) / MINUTES_PER_DAY
-    bridge = walk - fraction * (walk[-1] - math.log(close / opened))
+    bridge = walk - _FRACTION * (walk[-1] - math.log(close / opened))
     closes = np.clip(np.rint(opened * np.exp(bridge)), low_limit, high_limit).astype(np.int64)
     closes[-1] = close
     opens = np.concatenate(([opened], closes[:-1]))
@@ -90,10 +90,11 @@ def build_day(
     highs = np.clip(np.rint(highs), np.maximum(opens, closes), high_limit).astype(np.int64)
     lows = np.clip(np.rint(lows), low_limit, np.minimum(opens, closes)).astype(np.int64)
     lots, auction = _volumes(profile, draw)
-    turnover = _turnover(profile, opens, highs, lows, closes, lots, auction)
-    return DayData(day, opens, highs, lows, closes, lots, turnover, auction,
-                   np.maximum.accumulate(highs).tolist(), np.minimum.accumulate(lows).tolist(),
-                   np.cumsum(lots).tolist(), np.cumsum(turnover).tolist())  # fmt: skip
+    prices = _step_prices(opens, highs, lows, closes)
+    turnover = _turnover(profile, prices, lots, auction)
+    return DayData(day, opens, highs, lows, closes, lots, turnover, auction, prices,
+                   np.maximum.accumulate(highs), np.minimum.accumulate(lows),
+                   np.cumsum(lots), np.cumsum(turnover))  # fmt: skip
 
 
 def _volumes(profile: Profile, draw: np.random.Generator) -> tuple[np.ndarray, int]:
@@ -108,23 +109,19 @@ def _volumes(profile: Profile, draw: np.random.Generator) -> tuple[np.ndarray, i
     return lots, auction
 
 
-def _turnover(profile: Profile, opens: np.ndarray, highs: np.ndarray, lows: np.ndarray, closes: np.ndarray,
-              lots: np.ndarray, auction: int) -> np.ndarray:  # fmt: skip
-    """CNY per minute: sum over steps of (lots x 100 shares) x (price in cents / 100) = lots x cents."""
+def _step_prices(opens: np.ndarray, highs: np.ndarray, lows: np.ndarray, closes: np.ndarray) -> np.ndarray:
+    """Each step's price: the rounded interpolation between the minute's two waypoints around it."""
     up = closes >= opens
     points = np.stack([opens, np.where(up, lows, highs), np.where(up, highs, lows), closes], axis=1).astype(np.float64)
-    continuous = lots.copy()
-    continuous[0] -= auction
-    per_step = continuous // STEPS
-    remainder = continuous % STEPS
-    total = np.zeros(MINUTES_PER_DAY, dtype=np.int64)
-    for step, (j, a, b) in enumerate(_WEIGHTS):
-        price = np.rint(a * points[:, j] + b * points[:, j + 1]).astype(np.int64)
-        step_lots = per_step + (step < remainder)
-        if step == 0:
-            step_lots = step_lots.copy()
-            step_lots[0] += auction
-        total += step_lots * price
+    return np.rint(points[:, _SEGMENT] * _FROM + points[:, _SEGMENT + 1] * _TO).astype(np.int64)
+
+
+def _turnover(profile: Profile, prices: np.ndarray, lots: np.ndarray, auction: int) -> np.ndarray:
+    """CNY per minute: sum over steps of (lots x 100 shares) x (price in cents / 100) = lots x cents."""
     if profile.info.kind == "index":
         return lots * 100 * _INDEX_PRICE_PER_SHARE
-    return total.astype(np.float64)
+    continuous = lots.copy()
+    continuous[0] -= auction
+    step_lots = continuous[:, None] // STEPS + ((continuous % STEPS)[:, None] > _STEP_INDEX)
+    step_lots[0, 0] += auction
+    return (step_lots * prices).sum(axis=1).astype(np.float64)

@@ -14,6 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from math import exp
 
 import numpy as np
 
@@ -62,6 +63,11 @@ def weekdays(year: int) -> tuple[date, ...]:
     start = date(year, 1, 1)
     days = (start + timedelta(days=n) for n in range(366))
     return tuple(day for day in days if day.year == year and day.weekday() < 5)
+
+
+@lru_cache(maxsize=256)
+def weekday_positions(year: int) -> dict[date, int]:
+    return {day: position for position, day in enumerate(weekdays(year))}
 
 
 class PathModel:
@@ -167,33 +173,42 @@ class PathModel:
         if not days:
             return YearPath((), (), (), (), {})
         bridge, halted = self.latent(profile, year)
-        all_weekdays = weekdays(year)
-        positions = [max(bisect_right(all_weekdays, day) - 1, 0) for day in days]
+        # Trading days are weekdays, so a day's place among the year's weekdays is a dictionary lookup.
+        lookup, all_weekdays = weekday_positions(year), weekdays(year)
+        positions = [lookup[day] if day in lookup else max(bisect_right(all_weekdays, day) - 1, 0) for day in days]
         offset, actions = self._year_offset(profile, year), self.actions_of_year(profile, year)
-        action = actions[0] if actions else None
-        percent = round(float(profile.ratio) * 100) if profile.ratio is not None else None
+        factors = [_log_factor(offset, actions, day) for day in days] if actions else [offset] * len(days)
+        targets = [max(1, round(exp(bridge[p] + f) * 100)) for p, f in zip(positions, factors, strict=True)]
+        suspended = [halted[p] for p in positions]
+        suspended[0] = False
         prev = self._year_start(profile, year, days[0])
-        prevs, closes, flags, cash = [], [], [], {}
-        last = len(days) - 1
-        for i, (day, position) in enumerate(zip(days, positions, strict=True)):
-            ref = prev
-            if action is not None and day == action.ex_date:
-                cash[day] = (prev * round(action.dividend_yield * 10000) + 5000) // 10000
-                ref = max(1, round((prev - cash[day]) / (1 + action.share_ratio)))
-            target = _cents(bridge[position] + (offset if action is None else _log_factor(offset, actions, day)))
-            suspended = halted[position] and i != 0
-            if suspended:
-                close = ref
-            elif percent is None or i == last:
-                close = target
-            else:
-                low, high = limits(ref, percent)
-                close = low if target < low else high if target > high else target
-            prevs.append(ref)
-            closes.append(close)
-            flags.append(suspended)
-            prev = close
-        return YearPath(tuple(days), tuple(prevs), tuple(closes), tuple(flags), cash)
+        prevs, closes, cash = _clip(profile, actions[0] if actions else None, days, targets, suspended, prev)
+        return YearPath(tuple(days), prevs, closes, tuple(suspended), cash)
+
+
+def _clip(profile: Profile, action: Action | None, days: list[date], targets: list[int], suspended: list[bool],
+          prev: int) -> tuple[tuple[int, ...], tuple[int, ...], dict[date, int]]:  # fmt: skip
+    """The one sequential step: each close clipped to limits around the previous one (ex-rights on ex-dates)."""
+    percent = round(float(profile.ratio) * 100) if profile.ratio is not None else None
+    ex_date = action.ex_date if action is not None else None
+    prevs, closes, cash = [], [], {}
+    last = len(days) - 1
+    for i, target in enumerate(targets):
+        ref = prev
+        if days[i] == ex_date and action is not None:
+            cash[ex_date] = (prev * round(action.dividend_yield * 10000) + 5000) // 10000
+            ref = max(1, round((prev - cash[ex_date]) / (1 + action.share_ratio)))
+        if suspended[i]:
+            close = ref
+        elif percent is None or i == last:
+            close = target
+        else:
+            low, high = (ref * (100 - percent) + 50) // 100, (ref * (100 + percent) + 50) // 100
+            close = low if target < low else high if target > high else target
+        prevs.append(ref)
+        closes.append(close)
+        prev = close
+    return tuple(prevs), tuple(closes), cash
 
 
 def _log_factor(offset: float, actions: tuple[Action, ...], day: date) -> float:

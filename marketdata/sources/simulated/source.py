@@ -50,7 +50,7 @@ class SimulatedSource(DataSource):
     simulated: ClassVar[bool] = True
 
     def __init__(self, *, calendar: TradingCalendar, seed: int = 0, universe_size: int = 4000, clock: str = "real",
-                 book_depth: int = 5) -> None:  # fmt: skip
+                 book_depth: int = 20) -> None:  # fmt: skip
         super().__init__(calendar=calendar)
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
@@ -64,6 +64,7 @@ class SimulatedSource(DataSource):
         self.paths = PathModel(self.seed, calendar)
         self._day_data = lru_cache(maxsize=max(8192, 2 * self.universe_size))(self._build_day)
         self._daily = lru_cache(maxsize=400000)(self._daily_values)
+        self._prices = lru_cache(maxsize=max(8192, 2 * self.universe_size))(self._day_prices)
 
     # --- universe -------------------------------------------------------------------------
     @property
@@ -84,6 +85,9 @@ class SimulatedSource(DataSource):
     # --- days -----------------------------------------------------------------------------
     def day_prices(self, profile: Profile, day: date) -> DayPrices | None:
         """The day's reference price, close and limits in cents; None if the symbol did not trade that day."""
+        return self._prices(profile, day)
+
+    def _day_prices(self, profile: Profile, day: date) -> DayPrices | None:
         path = self.paths.year(profile, day.year)
         index = path.index(day)
         if index is None:
@@ -94,7 +98,7 @@ class SimulatedSource(DataSource):
         return DayPrices(prev, path.close[index], path.suspended[index], low, high)
 
     def _build_day(self, profile: Profile, day: date) -> DayData | None:
-        prices = self.day_prices(profile, day)
+        prices = self._prices(profile, day)
         if prices is None or prices.suspended:
             return None
         low, high = prices.low_limit or 1, prices.high_limit or (1 << 40)
@@ -160,7 +164,7 @@ class SimulatedSource(DataSource):
             if where is None:
                 continue
             at, simulated = where
-            prices = self.day_prices(profile, at.day)
+            prices = self._prices(profile, at.day)
             if prices is None:
                 continue
             produced = _floor(moment) if self.clock == "replay" else simulated

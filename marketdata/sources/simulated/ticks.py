@@ -46,8 +46,11 @@ class DayPrices:
 
 def step_direction(data: DayData, minute: int, step: int) -> str:
     """Buy on an uptick, sell on a downtick; level steps alternate deterministically."""
-    price = data.step_price(minute, step)
-    before = data.step_price(minute, step - 1) if step else int(data.open[minute])
+    before = int(data.prices[minute, step - 1]) if step else int(data.open[minute])
+    return _direction(int(data.prices[minute, step]), before, minute, step)
+
+
+def _direction(price: int, before: int, minute: int, step: int) -> str:
     if price != before:
         return "buy" if price > before else "sell"
     return "buy" if (minute * STEPS + step) % 3 == 1 else "sell"
@@ -102,19 +105,23 @@ def _running(data: DayData, at: Position, prev: int) -> tuple[int, int, int, int
     opened = int(data.open[0])
     if at.step == OPENED:
         return opened, opened, opened, data.auction_lots, float(data.auction_lots * opened), "neutral"
-    minute = at.minute
-    high = data.run_high[minute - 1] if minute else opened
-    low = data.run_low[minute - 1] if minute else opened
-    lots = data.run_lots[minute - 1] if minute else 0
-    turnover = data.run_turnover[minute - 1] if minute else 0.0
-    price = opened
-    for step in range(at.step + 1):
-        price = data.step_price(minute, step)
-        step_lots = data.step_lots(minute, step)
-        high, low = max(high, price), min(low, price)
-        lots += step_lots
-        turnover += step_lots * price
-    return price, high, low, lots, turnover, step_direction(data, minute, at.step)
+    minute, step = at.minute, at.step
+    # The steps of this minute so far; sums of integers, so the order of the additions does not matter.
+    row: list[int] = data.prices[minute, : step + 1].tolist()
+    continuous = int(data.lots[minute]) - (data.auction_lots if minute == 0 else 0)
+    share, remainder = divmod(continuous, STEPS)
+    lots = (step + 1) * share + min(step + 1, remainder)
+    cents = share * sum(row) + sum(row[:remainder])
+    if minute:
+        high, low = max(int(data.run_high[minute - 1]), *row), min(int(data.run_low[minute - 1]), *row)
+        lots += int(data.run_lots[minute - 1])
+        turnover = float(data.run_turnover[minute - 1]) + cents
+    else:
+        high, low = max(opened, *row), min(opened, *row)
+        lots += data.auction_lots
+        turnover = float(cents + data.auction_lots * row[0])
+    before = row[-2] if step else int(data.open[minute])
+    return row[-1], high, low, lots, turnover, _direction(row[-1], before, minute, step)
 
 
 def _book(profile: Profile, price: int, direction: str, prices: DayPrices, at: Position, depth: int,
@@ -132,13 +139,18 @@ def _book(profile: Profile, price: int, direction: str, prices: DayPrices, at: P
         f"{seed}|{profile.symbol}|{at.day}|{at.minute}|{at.step}".encode(), digest_size=64
     ).digest()
     unit = max(1, int(profile.daily_volume / 100 / 240 / STEPS))
-    asks = tuple(
-        Level((ask1 + j) / 100, (1 + digest[j] * unit // 32) * 100) for j in range(depth) if ask1 + j <= high_limit
+    asks = max(0, min(depth, high_limit - ask1 + 1))
+    bids = max(0, min(depth, bid1 - low_limit + 1))
+    return (
+        tuple(
+            map(
+                Level,
+                [(bid1 - j) / 100 for j in range(bids)],
+                [(1 + v * unit // 32) * 100 for v in digest[32 : 32 + bids]],
+            )
+        ),
+        tuple(map(Level, [(ask1 + j) / 100 for j in range(asks)], [(1 + v * unit // 32) * 100 for v in digest[:asks]])),
     )
-    bids = tuple(
-        Level((bid1 - j) / 100, (1 + digest[32 + j] * unit // 32) * 100) for j in range(depth) if bid1 - j >= low_limit
-    )
-    return bids, asks
 
 
 def trades_before(profile: Profile, data: DayData, at: Position, limit: int) -> list[Trade]:
