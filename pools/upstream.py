@@ -1,8 +1,9 @@
 """The `upstream` data source: every read goes to Argus nodes' REST API through a named pool.
 
 The nodes' JSON is turned back into the frozen dataclasses of marketdata/sources/base.py, so the
-gateway serves, caches and streams it as if the data were local. Bars are asked unadjusted
-(adjust=none) and books at depth 20; what the REST API does not carry is listed in the README.
+gateway serves, caches and streams it as if the data were local. Bars come from /history
+(adjust=none); instruments, whole ticks, trades and corporate actions from the node-to-node
+endpoints of marketdata/views/nodes.py.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from marketdata.sources.base import (
     Trade,
     validate_period,
 )
+from marketdata.symbols import InvalidSymbol, parse_symbol
 from pools.services import pool_request
 
 TICK_BATCH = 100  # the node endpoints' limits per request (marketdata/selectors/nodes.py)
@@ -51,6 +53,13 @@ class UpstreamError(SourceError):
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _valid(symbol: str) -> bool:
+    try:
+        return parse_symbol(symbol).symbol == symbol
+    except InvalidSymbol:
+        return False
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -128,7 +137,8 @@ class UpstreamSource(DataSource):
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
         ticks: dict[str, Any] = {}
-        for batch in _chunks(symbols, TICK_BATCH):
+        # A malformed symbol cannot be quoted anywhere; the node would refuse the whole batch for it.
+        for batch in _chunks([symbol for symbol in symbols if _valid(symbol)], TICK_BATCH):
             ticks.update(self._data("ticks", symbols=",".join(batch)))
         return {symbol: self._tick(ticks[symbol]) for symbol in symbols if symbol in ticks}
 

@@ -96,8 +96,7 @@ def node_instruments(*, after: str | None, limit: int, symbols: Sequence[str] | 
 
 
 def node_ticks(*, symbols: Sequence[str]) -> NodeResult:
-    """The source's newest whole tick per known symbol (symbols it has no quote for are left out)."""
-    instrument_names(symbols)
+    """The source's newest whole tick per symbol; like the source, symbols it has no quote for are left out."""
     source = current_source()
     ticks = from_source(source, f"latest ticks of {', '.join(symbols)}", lambda: source.latest_ticks(symbols))
     data = {symbol: tick_payload(tick) for symbol, tick in ticks.items()}
