@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
 from marketdata import views
+from marketdata.views import nodes
 
 urlpatterns: list[URLPattern] = [
     path("latest", views.LatestView.as_view(), name="market-data-latest"),
@@ -8,4 +9,9 @@ urlpatterns: list[URLPattern] = [
     path("history", views.HistoryView.as_view(), name="market-data-history"),
     path("instrument_detail", views.InstrumentDetailView.as_view(), name="market-data-instrument-detail"),
     path("trading_dates", views.TradingDatesView.as_view(), name="market-data-trading-dates"),
+    # Node to node (gateways whose source is `upstream`): marketdata/views/nodes.py.
+    path("instruments", nodes.InstrumentsView.as_view(), name="market-data-instruments"),
+    path("ticks", nodes.TicksView.as_view(), name="market-data-ticks"),
+    path("trades", nodes.TradesView.as_view(), name="market-data-trades"),
+    path("corporate_actions", nodes.CorporateActionsView.as_view(), name="market-data-corporate-actions"),
 ]

@@ -1,8 +1,9 @@
 """The `upstream` data source: every read goes to Argus nodes' REST API through a named pool.
 
 The nodes' JSON is turned back into the frozen dataclasses of marketdata/sources/base.py, so the
-gateway serves, caches and streams it as if the data were local. Bars are asked unadjusted
-(adjust=none) and books at depth 20; what the REST API does not carry is listed in the README.
+gateway serves, caches and streams it as if the data were local. Bars come from /history
+(adjust=none); instruments, whole ticks, trades and corporate actions from the node-to-node
+endpoints of marketdata/views/nodes.py.
 """
 
 from __future__ import annotations
@@ -23,16 +24,17 @@ from marketdata.sources.base import (
     Level,
     SourceError,
     SourceHealth,
-    SourceUnavailable,
     Tick,
+    TickStatus,
     Trade,
     validate_period,
 )
+from marketdata.symbols import InvalidSymbol, parse_symbol
 from pools.services import pool_request
 
-LATEST_BATCH = 100  # the REST API's symbol limits per request
-FULL_BATCH = 20
-INSTRUMENT_BATCH = 50
+TICK_BATCH = 100  # the node endpoints' limits per request (marketdata/selectors/nodes.py)
+INSTRUMENT_PAGE = 1000
+TRADES_MAX = 1000
 CALENDAR_SPAN = timedelta(days=3000)
 # History is paged by date so a page stays under the node's row cap (trading days <= calendar days).
 HISTORY_SPAN_DAYS = {"1m": 40, "5m": 200, "15m": 600, "30m": 1200, "1h": 2400}
@@ -51,6 +53,13 @@ class UpstreamError(SourceError):
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _valid(symbol: str) -> bool:
+    try:
+        return parse_symbol(symbol).symbol == symbol
+    except InvalidSymbol:
+        return False
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -93,65 +102,69 @@ class UpstreamSource(DataSource):
             raise
 
     def instruments(self) -> list[InstrumentInfo]:
-        raise SourceUnavailable(
-            "upstream nodes have no endpoint that lists every instrument; load reference data on the gateway "
-            "from the nodes' database, or ask for instruments by symbol"
-        )
+        infos: list[InstrumentInfo] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": INSTRUMENT_PAGE} | ({"after": after} if after else {})
+            page = self._get("instruments", **params)["data"]
+            infos.extend(self._instrument(item) for item in page["instruments"])
+            after = page["next"]
+            if not after:
+                return infos
 
     def instrument(self, symbol: str) -> InstrumentInfo | None:
-        detail = self._data("instrument_detail", symbols=symbol).get(symbol)
-        return self._instrument(detail) if detail else None
+        listed = self._get("instruments", symbols=symbol)["data"]["instruments"]
+        return self._instrument(listed[0]) if listed else None
 
     def _instrument(self, d: dict[str, Any]) -> InstrumentInfo:
         return InstrumentInfo(
             symbol=d["symbol"],
             name=d["name"],
-            full_name=d.get("full_name") or d["name"],
-            board=d.get("market") or "",
-            kind=d.get("kind") or "stock",
-            industry=d.get("industry") or "",
-            sector=d.get("sector") or "",
-            list_date=date.fromisoformat(d["list_date"]) if d.get("list_date") else None,
-            total_shares=d.get("total_shares"),
-            float_shares=d.get("float_shares"),
-            pe_ratio=d.get("pe_ratio"),
-            pb_ratio=d.get("pb_ratio"),
-            dividend_yield=d.get("dividend_yield"),
+            full_name=d["full_name"],
+            board=d["board"],
+            kind=d["kind"],
+            industry=d["industry"],
+            sector=d["sector"],
+            list_date=date.fromisoformat(d["list_date"]) if d["list_date"] else None,
+            total_shares=d["total_shares"],
+            float_shares=d["float_shares"],
+            is_st=d["is_st"],
+            status=d["status"],
+            pe_ratio=d["pe_ratio"],
+            pb_ratio=d["pb_ratio"],
+            dividend_yield=d["dividend_yield"],
         )
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
-        quotes: dict[str, Any] = {}
-        for batch in _chunks(symbols, LATEST_BATCH):
-            quotes.update(self._data("latest", symbols=",".join(batch)))
-        books: dict[str, Any] = {}
-        for batch in _chunks([s for s in symbols if s in quotes], FULL_BATCH):
-            books.update(self._data("full", symbols=",".join(batch), fields="orderbook", depth=20))
-        return {symbol: self._tick(quotes[symbol], books.get(symbol, {})) for symbol in symbols if symbol in quotes}
+        ticks: dict[str, Any] = {}
+        # A malformed symbol cannot be quoted anywhere; the node would refuse the whole batch for it.
+        for batch in _chunks([symbol for symbol in symbols if _valid(symbol)], TICK_BATCH):
+            ticks.update(self._data("ticks", symbols=",".join(batch)))
+        return {symbol: self._tick(ticks[symbol]) for symbol in symbols if symbol in ticks}
 
-    def _tick(self, q: dict[str, Any], full: dict[str, Any]) -> Tick:
-        moment = _time(q["timestamp"])
-        book = full.get("orderbook") or {"bids": [], "asks": []}
+    def _tick(self, t: dict[str, Any]) -> Tick:
         return Tick(
-            symbol=q["symbol"],
-            time=moment,
-            trading_day=moment.astimezone(self.exchange_tz).date(),
-            price=q["price"],
-            open=q["open"],
-            high=q["high"],
-            low=q["low"],
-            prev_close=q["prev_close"],
-            volume=q["volume"],
-            turnover=q["turnover"],
-            bids=tuple(Level(level["price"], level["volume"]) for level in book["bids"]),
-            asks=tuple(Level(level["price"], level["volume"]) for level in book["asks"]),
+            symbol=t["symbol"],
+            time=_time(t["time"]),
+            trading_day=date.fromisoformat(t["trading_day"]),
+            price=t["price"],
+            open=t["open"],
+            high=t["high"],
+            low=t["low"],
+            prev_close=t["prev_close"],
+            volume=t["volume"],
+            turnover=t["turnover"],
+            bids=tuple(Level(level["price"], level["volume"]) for level in t["bids"]),
+            asks=tuple(Level(level["price"], level["volume"]) for level in t["asks"]),
+            status=TickStatus(t["status"]),
+            limit_up=t["limit_up"],
+            limit_down=t["limit_down"],
+            simulated_time=_time(t["simulated_time"]) if t["simulated_time"] else None,
         )
 
     def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
-        full = self._data("full", symbols=symbol, fields="trades").get(symbol) or {}
-        return [
-            Trade(symbol, _time(t["timestamp"]), t["price"], t["volume"], t["direction"])
-            for t in (full.get("trades") or [])[:limit]
-        ]
+        rows = self._data("trades", symbol=symbol, limit=max(1, min(limit, TRADES_MAX))) or []
+        return [Trade(symbol, _time(t["timestamp"]), t["price"], t["volume"], t["direction"]) for t in rows[:limit]]
 
     def bars(self, symbol: str, *, period: str, start: date, end: date) -> list[Bar]:
         validate_period(period)
@@ -189,10 +202,11 @@ class UpstreamSource(DataSource):
         )
 
     def corporate_actions(self, symbol: str) -> list[CorporateAction]:
-        raise SourceUnavailable(
-            "upstream nodes have no corporate-actions endpoint, so the gateway cannot adjust prices itself; "
-            "ask for adjust=none"
-        )
+        rows = self._data("corporate_actions", symbols=symbol).get(symbol, [])
+        return [
+            CorporateAction(symbol, date.fromisoformat(a["ex_date"]), a["cash_dividend"], a["share_ratio"])
+            for a in rows
+        ]
 
     def trading_dates(self, market: str, start: date, end: date) -> list[date]:
         days: list[date] = []

@@ -41,6 +41,11 @@ def node_env(db_file: Path, port: int) -> dict[str, str]:
         ARGUS_CONFIG_FILE="/nonexistent/argus-pool-tests",
         ARGUS_LOG_LEVEL="WARNING",
         ARGUS_LOG_DIR=str(db_file.parent / "logs"),
+        # A gateway sends a node many requests from one client; per-client rate limits (monitoring)
+        # must not refuse them here (a deployment gives the gateway's API key limits that fit).
+        ARGUS_RATE_LIMIT_REALTIME="1000000",
+        ARGUS_RATE_LIMIT_HISTORY="1000000",
+        ARGUS_RATE_LIMIT_MANAGEMENT="1000000",
     )
     return env
 

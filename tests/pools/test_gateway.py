@@ -1,0 +1,141 @@
+"""A gateway whose source is `upstream` through a pool of two real nodes answers as the nodes do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from django.test import Client
+
+from marketdata.selectors.common import directory, source_identity
+from marketdata.services.instruments import instruments_sync
+from marketdata.sources import get_source, reset_source
+from pools.registry import registry
+from pools.services import pool_health_check
+from tests.marketdata import test_source_contract as contract
+from tests.pools.conftest import Node
+from tests.pools.test_nodes import make_pool
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+API = "/api/v1/market_data"
+# Envelope fields that differ between two answers by nature: when and how fast, cache state, source name.
+VOLATILE = {"timestamp", "response_time_ms", "cache_hit", "cache_age_seconds", "source"}
+
+
+@pytest.fixture
+def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Iterator[str]:
+    """This test process as a gateway: source `upstream` through a pool of both nodes, instruments from them."""
+    name = make_pool(two_nodes, auto_scale=False, health_check_interval=60.0)
+    settings.ARGUS_DATA_SOURCE = {"BACKEND": "upstream", "OPTIONS": {"pool": name}}
+    reset_source()
+    source_identity.cache_clear()
+    try:
+        # load_reference_data's instrument step, through the nodes (rolled back with the test).
+        instruments_sync()
+        directory.invalidate()
+        yield name
+    finally:
+        reset_source()
+        source_identity.cache_clear()
+        directory.invalidate()
+
+
+def node_get(node: Node, path: str, **query: Any) -> dict[str, Any]:
+    response = httpx.get(f"http://{node.address}{API}/{path}", params=query, timeout=10)
+    assert response.status_code == 200, response.text[:500]
+    return dict(response.json())
+
+
+def gateway_get(client: Client, path: str, **query: Any) -> dict[str, Any]:
+    response = client.get(f"{API}/{path}", query)
+    assert response.status_code == 200, response.content[:500]
+    return dict(response.json())
+
+
+def steady(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key not in VOLATILE}
+
+
+def last_month() -> dict[str, str]:
+    end = date.today().replace(day=1) - timedelta(days=1)
+    return {"start_date": end.replace(day=1).isoformat(), "end_date": end.isoformat()}
+
+
+def test_the_gateway_answers_as_the_nodes_do(gateway: str, two_nodes: list[Node], client: Client) -> None:
+    node = two_nodes[0]
+    listed = node_get(node, "instruments", limit=1000)["data"]["instruments"]
+    symbols = ",".join(item["symbol"] for item in listed[:3])
+    assert get_source().name == "upstream"
+
+    month = last_month()
+    for query in (
+        {"symbols": symbols, **month},
+        {"symbols": symbols, **month, "period": "30m"},
+        {"symbols": symbols, **month, "adjust": "pre"},  # needs the nodes' corporate actions
+        {"symbols": symbols, "start_date": "2020-01-01", "end_date": "2024-12-31", "adjust": "post"},
+    ):
+        ours = gateway_get(client, "history", **query)
+        assert ours["source"]["source"] == "upstream" and ours["total_records"] > 0
+        assert steady(ours) == steady(node_get(node, "history", **query))
+    assert steady(gateway_get(client, "trading_dates", **month, market="SH")) == steady(
+        node_get(node, "trading_dates", **month, market="SH")
+    )
+
+    # Quotes move every 3-second step: compare answers given within the same step (same timestamps).
+    for path in ("latest", "full", "instrument_detail"):
+        for _ in range(5):
+            ours = gateway_get(client, path, symbols=symbols, use_cache="false")
+            theirs = node_get(node, path, symbols=symbols, use_cache="false")
+            if ours["source"]["as_of"] == theirs["source"]["as_of"]:
+                break
+        assert steady(ours) == steady(theirs), path
+
+
+def requests_per_node(name: str) -> dict[str, int]:
+    pool = registry.get(name)
+    assert pool is not None
+    return {key: int(sum(row[1] for row in node["window"])) for key, node in pool.snapshot()["nodes"].items()}
+
+
+def test_a_node_stopped_under_gateway_traffic(gateway: str, two_nodes: list[Node], client: Client) -> None:
+    first, second = two_nodes
+    symbol = node_get(first, "instruments", limit=1)["data"]["instruments"][0]["symbol"]
+    month = last_month()
+
+    def ask(count: int) -> None:
+        for _ in range(count):
+            body = gateway_get(client, "history", symbols=symbol, **month, use_cache="false")
+            assert body["data"][symbol]
+
+    ask(6)
+    assert all(requests_per_node(gateway)[n.address] >= 3 for n in two_nodes)
+    second.stop()
+    ask(10)  # none fails: a refused connection is retried on the other node
+    nodes = {n.port: n for n in pool_health_check(name=gateway)}
+    assert nodes[first.port].healthy and not nodes[second.port].healthy
+    before = requests_per_node(gateway)
+    ask(6)
+    after = requests_per_node(gateway)
+    assert after[first.address] - before[first.address] == 6
+    assert after.get(second.address, 0) == before.get(second.address, 0)
+
+    second.start()
+    nodes = {n.port: n for n in pool_health_check(name=gateway)}
+    assert nodes[second.port].healthy
+    before = requests_per_node(gateway)
+    ask(6)
+    after = requests_per_node(gateway)
+    assert after[second.address] - before.get(second.address, 0) == 3
+
+
+def test_the_upstream_source_keeps_the_source_contract(gateway: str) -> None:
+    """tests/marketdata/test_source_contract.py's checks, on the upstream source built by the real loader."""
+    source = get_source()
+    assert source.name == "upstream"
+    contract.test_contract(source)
+    tick = source.latest_ticks(["600000.SH"])["600000.SH"]
+    assert tick.limit_up is not None and tick.limit_down is not None  # carried now, not left at defaults
+    assert len(source.recent_trades("600000.SH", limit=50)) > 20 or not source.recent_trades("600000.SH", limit=21)
