@@ -300,6 +300,11 @@ LOGGING: dict[str, Any] = {
 # --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
 
 # --- MCP (issue 6) ---------------------------------------------------------------------------
+# Streamable HTTP on the running service; stdio is `manage.py mcp_server`.
+ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
+# Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
+# rate limits); empty leaves /mcp open, as REST is when API keys are off.
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "")
 
 # --- Pools (issue 7) -------------------------------------------------------------------------
 

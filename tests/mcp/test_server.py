@@ -1,0 +1,116 @@
+"""The tools through the SDK's real client, connected to the server in-process."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from argus_mcp.server import build_server
+from marketdata.models import Instrument
+from tests.mcp.conftest import structured
+
+pytestmark = pytest.mark.usefixtures("transactional_db", "reference_data")
+
+EXPECTED_TOOLS = {"search_instruments"}
+
+
+def call(name: str, arguments: dict[str, Any]) -> Any:
+    async def main() -> Any:
+        async with Client(build_server()) as client:
+            return await client.call_tool(name, arguments)
+
+    return asyncio.run(main())
+
+
+def test_tools_are_listed_with_typed_schemas() -> None:
+    async def main() -> Any:
+        async with Client(build_server()) as client:
+            return await client.list_tools()
+
+    tools = {tool.name: tool for tool in asyncio.run(main()).tools}
+    assert set(tools) == EXPECTED_TOOLS
+    search = tools["search_instruments"].input_schema
+    assert search["required"] == ["query"]
+    assert search["properties"]["max_rows"]["type"] == "integer"
+    assert search["properties"]["max_rows"]["maximum"] == 100
+    for tool in tools.values():
+        assert len(tool.description or "") > 60, f"{tool.name} needs a description an agent can choose by"
+
+
+def test_search_finds_by_name_fragment() -> None:
+    body = structured(call("search_instruments", {"query": "平安"}))
+    found = {row["symbol"]: row["name"] for row in body["data"]["instruments"]}
+    assert found["000001.SZ"] == "平安银行"
+    assert body["paging"]["truncated"] is False
+    assert body["provenance"]["simulated"] is True
+    assert body["provenance"]["source"] == "simulated"
+    assert body["provenance"]["as_of"].endswith("Z")
+
+
+def _add_instruments(count: int) -> list[str]:
+    symbols = [f"6009{index:02d}.SH" for index in range(count)]
+    Instrument.objects.bulk_create(
+        Instrument(symbol=symbol, name=f"翻页测试{index}", market="SH", board="上海主板", source="test")
+        for index, symbol in enumerate(symbols)
+    )
+    return symbols
+
+
+def test_search_cursor_paging_returns_every_row_exactly_once() -> None:
+    symbols = _add_instruments(23)
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        arguments: dict[str, Any] = {"query": "翻页测试", "max_rows": 7}
+        if cursor:
+            arguments["cursor"] = cursor
+        body = structured(call("search_instruments", arguments))
+        seen += [row["symbol"] for row in body["data"]["instruments"]]
+        pages += 1
+        assert body["paging"]["total_rows"] == 23
+        cursor = body["paging"]["next_cursor"]
+        if not body["paging"]["truncated"]:
+            assert cursor is None
+            break
+        assert "cursor" in body["paging"]["note"]
+    assert pages == 4
+    assert seen == sorted(symbols)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "code", "hint"),
+    [
+        ("search_instruments", {"query": "平安", "max_rows": 0}, "INVALID_PARAMETER", "max_rows"),
+        ("search_instruments", {"query": ""}, "INVALID_PARAMETER", "query"),
+        ("search_instruments", {}, "INVALID_PARAMETER", "query"),
+        ("search_instruments", {"query": "平安", "cursor": "not-a-cursor"}, "INVALID_PARAMETER", "cursor"),
+        ("no_such_tool", {}, "NOT_FOUND", "search_instruments"),
+    ],
+)
+def test_bad_arguments_are_tool_errors(name: str, arguments: dict[str, Any], code: str, hint: str) -> None:
+    result = call(name, arguments)
+    assert result.is_error is True
+    error = structured(result)["error"]
+    assert error["code"] == code
+    assert hint in error["details"]
+
+
+def test_a_cursor_cannot_be_used_for_another_query() -> None:
+    _add_instruments(5)
+    first = structured(call("search_instruments", {"query": "翻页测试", "max_rows": 2}))
+    result = call("search_instruments", {"query": "平安", "cursor": first["paging"]["next_cursor"]})
+    assert result.is_error is True
+    assert "different query" in structured(result)["error"]["details"]
+
+
+def test_quote_resource_template_is_listed() -> None:
+    async def main() -> Any:
+        async with Client(build_server()) as client:
+            return await client.list_resource_templates()
+
+    templates = asyncio.run(main()).resource_templates
+    assert [template.uri_template for template in templates] == ["quote://{symbol}"]
