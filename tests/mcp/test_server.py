@@ -81,22 +81,30 @@ def test_search_cursor_paging_returns_every_row_exactly_once() -> None:
     assert seen == sorted(symbols)
 
 
-@pytest.mark.parametrize(
-    ("name", "arguments", "code", "hint"),
-    [
-        ("search_instruments", {"query": "平安", "max_rows": 0}, "INVALID_PARAMETER", "max_rows"),
-        ("search_instruments", {"query": ""}, "INVALID_PARAMETER", "query"),
-        ("search_instruments", {}, "INVALID_PARAMETER", "query"),
-        ("search_instruments", {"query": "平安", "cursor": "not-a-cursor"}, "INVALID_PARAMETER", "cursor"),
-        ("no_such_tool", {}, "NOT_FOUND", "search_instruments"),
-    ],
-)
-def test_bad_arguments_are_tool_errors(name: str, arguments: dict[str, Any], code: str, hint: str) -> None:
-    result = call(name, arguments)
-    assert result.is_error is True
-    error = structured(result)["error"]
-    assert error["code"] == code
-    assert hint in error["details"]
+BAD_CALLS = [
+    ("search_instruments", {"query": "平安", "max_rows": 0}, "INVALID_PARAMETER", "max_rows"),
+    ("search_instruments", {"query": ""}, "INVALID_PARAMETER", "query"),
+    ("search_instruments", {}, "INVALID_PARAMETER", "query"),
+    ("search_instruments", {"query": "平安", "cursor": "not-a-cursor"}, "INVALID_PARAMETER", "cursor"),
+    ("no_such_tool", {}, "NOT_FOUND", "search_instruments"),
+]
+
+
+def call_many(calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    async def main() -> list[Any]:
+        async with Client(build_server()) as client:
+            return [await client.call_tool(name, arguments) for name, arguments in calls]
+
+    return asyncio.run(main())
+
+
+def test_bad_arguments_are_tool_errors_that_say_what_to_fix() -> None:
+    results = call_many([(name, arguments) for name, arguments, _code, _hint in BAD_CALLS])
+    for (name, arguments, code, hint), result in zip(BAD_CALLS, results, strict=True):
+        assert result.is_error is True, (name, arguments)
+        error = structured(result)["error"]
+        assert error["code"] == code, (name, arguments, error)
+        assert hint in error["details"], (name, arguments, error)
 
 
 def test_a_cursor_cannot_be_used_for_another_query() -> None:
