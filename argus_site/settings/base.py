@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +144,9 @@ ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
+# topology needs a collectstatic step or a separate web server for them.
+WHITENOISE_USE_FINDERS = True
 
 # --- Caches (L2 = "default", L3 = "l3"; L1 is process memory, see cachemgr) ------------------
 CACHE_TTL_DEFAULT = cfg.integer("CACHE_TTL_DEFAULT", 300, minimum=1)
@@ -296,6 +300,18 @@ LOGGING: dict[str, Any] = {
 # --- Market-data REST API (issue 3) ----------------------------------------------------------
 
 # --- Cache manager (issue 4) -----------------------------------------------------------------
+# L1 is each process's own memory: bounded by entries and by bytes (pickled size of the values).
+ARGUS_CACHE_L1_MAX_ENTRIES = cfg.integer("ARGUS_CACHE_L1_MAX_ENTRIES", 20000, minimum=1)
+ARGUS_CACHE_L1_MAX_MB = cfg.number("ARGUS_CACHE_L1_MAX_MB", 64.0, minimum=0.01)
+# With Redis, another process (the feed) may replace an entry: an L1 copy is re-read from L2 after
+# this many seconds. Without Redis all writes go through the one process, so the TTL alone rules.
+ARGUS_CACHE_L1_REFRESH = cfg.number("ARGUS_CACHE_L1_REFRESH", 1.0, minimum=0.0)
+# How often each process publishes its counters and checks for rule changes (Redis only).
+ARGUS_CACHE_SYNC_INTERVAL = cfg.number("ARGUS_CACHE_SYNC_INTERVAL", 1.0, minimum=0.1)
+# After a Redis error, L2 is skipped for this long before one request tries it again.
+ARGUS_CACHE_L2_RETRY = cfg.number("ARGUS_CACHE_L2_RETRY", 2.0, minimum=0.1)
+# optimize drops L1 entries nobody has read for this long.
+ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum=1.0)
 
 # --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
 
