@@ -8,21 +8,24 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from argus_site.api.errors import translate
+from argus_site.api.errors import InvalidParameter, translate
 from marketdata.models import Instrument
 from marketdata.payloads import provenance, quote_payload
 from marketdata.sources import get_source
-from marketdata.symbols import parse_symbol
+from marketdata.symbols import InvalidSymbol, parse_symbol
 
 
 def _read(symbol: str) -> dict[str, Any]:
-    info = parse_symbol(symbol)
+    try:
+        info = parse_symbol(symbol)
+    except InvalidSymbol as exc:
+        raise InvalidParameter(str(exc)) from exc
     source = get_source()
     tick = source.latest_ticks([info.symbol]).get(info.symbol)
     if tick is None:
         raise LookupError(f"no quote for {info.symbol}; check the symbol with search_instruments")
     name = Instrument.objects.filter(symbol=info.symbol).values_list("name", flat=True).first() or ""
-    return {"data": quote_payload(tick, name=name), "provenance": provenance(source, as_of=tick.time)}
+    return {"data": quote_payload(tick, name=name), "source": provenance(source, as_of=tick.time)}
 
 
 async def read_quote(symbol: str) -> str:

@@ -17,9 +17,9 @@ from argus_mcp.results import tool_error
 INSTRUCTIONS = (
     "Argus serves China A-share market data (Shanghai .SH, Shenzhen .SZ, Beijing .BJ). Symbols are six "
     "digits, a dot and the market, e.g. 000001.SZ; use search_instruments to find one from a name. Every "
-    "result carries provenance: source, whether the data is simulated, and its as-of time (UTC). Long "
-    "results are paged: when truncated is true, call again with next_cursor. Quotes are also resources "
-    "(quote://000001.SZ) that can be read and subscribed to for live updates."
+    "result carries its provenance under `source`: the data source, whether it is simulated, and its as-of "
+    "time (UTC). Long results are paged: when truncated is true, call again with next_cursor. Quotes are "
+    "also resources (quote://000001.SZ) that can be read and subscribed to for live updates."
 )
 
 

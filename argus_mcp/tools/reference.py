@@ -1,19 +1,21 @@
-"""Reference-data tools: find instruments by code or name."""
+"""Reference tools that need no market data: search instruments, market status."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from mcp.types import CallToolResult, ToolAnnotations
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from argus_mcp.paging import paginate
 from argus_mcp.results import run
-from marketdata.models import Instrument
-from marketdata.payloads import provenance
+from argus_mcp.tools.common import CURSOR, READ_ONLY
+from marketdata.calendar import db_calendar
+from marketdata.models import CalendarCoverage, Instrument
+from marketdata.payloads import iso_utc, provenance
+from marketdata.sessions import next_open, phase_at, shanghai
 from marketdata.sources import get_source
-
-READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 _SEARCH_FIELDS = ("symbol", "name", "full_name", "market", "board", "kind", "industry", "is_st", "status")
 
@@ -25,8 +27,8 @@ def _search(query: str, max_rows: int, cursor: str | None) -> dict[str, Any]:
     as_of = max((row["updated_at"] for row in page.rows), default=None)
     return {
         "data": {"instruments": [{key: row[key] for key in _SEARCH_FIELDS} for row in page.rows]},
+        "source": provenance(get_source(), as_of=as_of),
         "paging": page.describe(),
-        "provenance": provenance(get_source(), as_of=as_of),
     }
 
 
@@ -41,11 +43,44 @@ async def search_instruments(
         ),
     ],
     max_rows: Annotated[int, Field(ge=1, le=100, description="At most this many instruments per page.")] = 20,
-    cursor: Annotated[
-        str | None, Field(description="The next_cursor of a previous call with the same query, for the next page.")
-    ] = None,
+    cursor: CURSOR = None,
 ) -> CallToolResult:
     return await run(lambda: _search(query, max_rows, cursor))
+
+
+def _status(market: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    today = shanghai(now).date()
+    calendar = db_calendar.market(market)
+    covered = calendar.covers(today)
+    upcoming = next_open(now, market, db_calendar)
+    coverage = CalendarCoverage.objects.filter(market=market).first()
+    origin = f"calendar ({coverage.source})" if coverage else "calendar"
+    return {
+        "data": {
+            "market": market,
+            "phase": phase_at(now, market, db_calendar).value,
+            "exchange_time": shanghai(now).isoformat(timespec="seconds"),
+            "trading_day": today.isoformat(),
+            "is_trading_day": db_calendar.is_trading_day(market, today) if covered else None,
+            "next_open": iso_utc(upcoming) if upcoming else None,
+            "previous_trading_day": _iso(db_calendar.previous_trading_day(market, today)),
+            "next_trading_day": _iso(db_calendar.next_trading_day(market, today)),
+        },
+        "source": {"source": origin, "simulated": False, "as_of": iso_utc(now)},
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+async def get_market_status(
+    market: Annotated[Literal["SH", "SZ", "BJ"], Field(description="SH (Shanghai), SZ (Shenzhen) or BJ (Beijing).")] = (
+        "SH"
+    ),
+) -> CallToolResult:
+    return await run(lambda: _status(market))
 
 
 def register(server: Any) -> None:
@@ -58,6 +93,18 @@ def register(server: Any) -> None:
             "000001.SZ 平安银行. Use this first when you know a company's name but not its symbol; the "
             "other tools need symbols like 000001.SZ. Results are ordered by symbol and paged "
             "(max_rows, next_cursor)."
+        ),
+        annotations=READ_ONLY,
+    )
+    server.add_tool(
+        get_market_status,
+        name="get_market_status",
+        title="Market status",
+        description=(
+            "Where a market is in its day right now (exchange time, Asia/Shanghai): phase (pre_open, "
+            "call_auction, pre_continuous, continuous, lunch_break, closing_auction, closed, "
+            "non_trading_day), whether today is a trading day, the next open (start of continuous trading, "
+            "UTC) and the previous and next trading days, from the trading calendar."
         ),
         annotations=READ_ONLY,
     )

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 
 from argus_mcp.server import build_server
+from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
+from marketdata.payloads import QUOTE_FIELDS, iso_utc
+from marketdata.sessions import next_open, phase_at, shanghai
 from tests.mcp.conftest import structured
 
 pytestmark = pytest.mark.usefixtures("transactional_db", "reference_data")
 
-EXPECTED_TOOLS = {"search_instruments"}
+EXPECTED_TOOLS = {"search_instruments", "get_market_status"}
 
 
 def call(name: str, arguments: dict[str, Any]) -> Any:
@@ -45,13 +50,14 @@ def test_search_finds_by_name_fragment() -> None:
     found = {row["symbol"]: row["name"] for row in body["data"]["instruments"]}
     assert found["000001.SZ"] == "平安银行"
     assert body["paging"]["truncated"] is False
-    assert body["provenance"]["simulated"] is True
-    assert body["provenance"]["source"] == "simulated"
-    assert body["provenance"]["as_of"].endswith("Z")
+    assert body["source"]["simulated"] is True
+    assert body["source"]["source"] == "simulated"
+    assert body["source"]["as_of"].endswith("Z")
 
 
 def _add_instruments(count: int) -> list[str]:
-    symbols = [f"6009{index:02d}.SH" for index in range(count)]
+    taken = set(Instrument.objects.values_list("symbol", flat=True))
+    symbols = [symbol for symbol in (f"{code}.SH" for code in range(605999, 605000, -1)) if symbol not in taken][:count]
     Instrument.objects.bulk_create(
         Instrument(symbol=symbol, name=f"翻页测试{index}", market="SH", board="上海主板", source="test")
         for index, symbol in enumerate(symbols)
@@ -122,3 +128,48 @@ def test_quote_resource_template_is_listed() -> None:
 
     templates = asyncio.run(main()).resource_templates
     assert [template.uri_template for template in templates] == ["quote://{symbol}"]
+
+
+def test_market_status_follows_the_calendar_and_sessions() -> None:
+    before = datetime.now(UTC)
+    body = structured(call("get_market_status", {"market": "SZ"}))
+    after = datetime.now(UTC)
+    status = body["data"]
+    today = shanghai(after).date()
+    assert status["market"] == "SZ"
+    assert status["phase"] in {phase_at(before, "SZ", db_calendar).value, phase_at(after, "SZ", db_calendar).value}
+    assert status["is_trading_day"] == db_calendar.is_trading_day("SZ", today)
+    assert status["trading_day"] == today.isoformat()
+    upcoming = next_open(after, "SZ", db_calendar)
+    assert upcoming is not None
+    assert status["next_open"] == iso_utc(upcoming)
+    assert status["next_trading_day"] == db_calendar.next_trading_day("SZ", today).isoformat()
+    assert body["source"]["simulated"] is False
+    assert body["source"]["source"].startswith("calendar")
+
+
+def test_quote_resource_reads_the_latest_quote() -> None:
+    async def main() -> Any:
+        async with Client(build_server()) as client:
+            return await client.read_resource("quote://000001.SZ")
+
+    contents = asyncio.run(main()).contents
+    assert len(contents) == 1
+    assert contents[0].mime_type == "application/json"
+    body = json.loads(contents[0].text)
+    assert body["data"]["symbol"] == "000001.SZ"
+    assert body["data"]["name"] == "平安银行"
+    assert set(body["data"]) == set(QUOTE_FIELDS)
+    assert body["source"]["simulated"] is True
+
+
+def test_reading_a_bad_quote_uri_says_what_to_fix() -> None:
+    async def main() -> MCPError:
+        async with Client(build_server()) as client:
+            with pytest.raises(MCPError) as caught:
+                await client.read_resource("quote://000001.XX")
+            return caught.value
+
+    error = asyncio.run(main())
+    assert "INVALID_PARAMETER" in str(error)
+    assert "six digits" in str(error)
