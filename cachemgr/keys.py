@@ -75,3 +75,16 @@ def cache_rules_version_key() -> str:
 def cache_optimize_window_key() -> str:
     """The aggregated counters at the last optimize run (so the next run looks at the window since)."""
     return cache_key("cache", "optimize", "window")
+
+
+# --- Market-data REST API (issue 3). Cached values are the payload dicts of marketdata/payloads.py.
+
+
+def latest_full_key(symbol: str) -> str:
+    """The full snapshot of `symbol` (LATEST_DATA): `payloads.full_payload` dict at the deepest book."""
+    return cache_key("full", symbol)
+
+
+def adjust_factors_key(symbol: str) -> str:
+    """Cumulative price-adjustment factors of `symbol` per ex-date (BASIC_INFO)."""
+    return cache_key("adjust", symbol)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from io import StringIO
 from typing import Any
 
@@ -20,16 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def symbol(reference_data: None) -> str:
-    """A listed stock; skips while the simulated source is still the foundation's stub (issue 2)."""
-    from marketdata.sources import get_source
-
+    """A listed stock of the simulated universe."""
     found = Instrument.objects.listed().stocks().first()
     assert found is not None
-    try:
-        get_source().latest_ticks([found.symbol])
-        get_source().bars(found.symbol, period="1d", start=date(2024, 1, 2), end=date(2024, 1, 5))
-    except NotImplementedError:
-        pytest.skip("the simulated source's quotes and bars land with issue 2")
     return found.symbol
 
 
@@ -59,4 +51,4 @@ def test_preload_command_and_admin_action(symbol: str) -> None:
     response = client.post(
         "/admin/marketdata/instrument/", {"action": "preload_into_cache", "_selected_action": [pk]}, follow=True
     )
-    assert "preloaded: " in response.content.decode()
+    assert "Preloaded: LATEST_DATA 1, BASIC_INFO 1, HISTORY_DATA 1" in response.content.decode()

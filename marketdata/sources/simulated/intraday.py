@@ -48,6 +48,11 @@ class DayData:
     lots: np.ndarray  # lots traded per minute (minute 0 includes the call auction)
     turnover: np.ndarray
     auction_lots: int
+    # Running values at the end of each minute, so a snapshot is a lookup, not a reduction.
+    run_high: list[int]
+    run_low: list[int]
+    run_lots: list[int]
+    run_turnover: list[float]
 
     def waypoints(self, minute: int) -> tuple[int, int, int, int]:
         o, h, low, c = int(self.open[minute]), int(self.high[minute]), int(self.low[minute]), int(self.close[minute])
@@ -86,7 +91,9 @@ def build_day(
     lows = np.clip(np.rint(lows), low_limit, np.minimum(opens, closes)).astype(np.int64)
     lots, auction = _volumes(profile, draw)
     turnover = _turnover(profile, opens, highs, lows, closes, lots, auction)
-    return DayData(day, opens, highs, lows, closes, lots, turnover, auction)
+    return DayData(day, opens, highs, lows, closes, lots, turnover, auction,
+                   np.maximum.accumulate(highs).tolist(), np.minimum.accumulate(lows).tolist(),
+                   np.cumsum(lots).tolist(), np.cumsum(turnover).tolist())  # fmt: skip
 
 
 def _volumes(profile: Profile, draw: np.random.Generator) -> tuple[np.ndarray, int]:

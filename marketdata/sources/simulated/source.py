@@ -50,7 +50,7 @@ class SimulatedSource(DataSource):
     simulated: ClassVar[bool] = True
 
     def __init__(self, *, calendar: TradingCalendar, seed: int = 0, universe_size: int = 4000, clock: str = "real",
-                 book_depth: int = 10) -> None:  # fmt: skip
+                 book_depth: int = 5) -> None:  # fmt: skip
         super().__init__(calendar=calendar)
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")

@@ -103,10 +103,10 @@ def _running(data: DayData, at: Position, prev: int) -> tuple[int, int, int, int
     if at.step == OPENED:
         return opened, opened, opened, data.auction_lots, float(data.auction_lots * opened), "neutral"
     minute = at.minute
-    high = int(data.high[:minute].max()) if minute else opened
-    low = int(data.low[:minute].min()) if minute else opened
-    lots = int(data.lots[:minute].sum())
-    turnover = float(data.turnover[:minute].sum())
+    high = data.run_high[minute - 1] if minute else opened
+    low = data.run_low[minute - 1] if minute else opened
+    lots = data.run_lots[minute - 1] if minute else 0
+    turnover = data.run_turnover[minute - 1] if minute else 0.0
     price = opened
     for step in range(at.step + 1):
         price = data.step_price(minute, step)
