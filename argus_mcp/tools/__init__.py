@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from argus_mcp.tools import reference
+from argus_mcp.tools import history, quotes, reference
 
 
 def register(server: Any) -> None:
     """Add every tool to `server`."""
+    quotes.register(server)
+    history.register(server)
     reference.register(server)

@@ -13,7 +13,7 @@ from argus_mcp.results import run
 from argus_mcp.tools.common import CURSOR, READ_ONLY
 from marketdata.calendar import db_calendar
 from marketdata.models import CalendarCoverage, Instrument
-from marketdata.payloads import iso_utc, provenance
+from marketdata.payloads import iso_utc, provenance, provenance_of
 from marketdata.sessions import next_open, phase_at, shanghai
 from marketdata.sources import get_source
 
@@ -67,7 +67,7 @@ def _status(market: str) -> dict[str, Any]:
             "previous_trading_day": _iso(db_calendar.previous_trading_day(market, today)),
             "next_trading_day": _iso(db_calendar.next_trading_day(market, today)),
         },
-        "source": {"source": origin, "simulated": False, "as_of": iso_utc(now)},
+        "source": provenance_of(origin, simulated=False, as_of=now),
     }
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 import uvicorn
 from django.conf import settings
+from django.db.models import Model
 from mcp import StdioServerParameters
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -72,6 +73,36 @@ def structured(result: Any) -> dict[str, Any]:
     """A tool result's structured content, asserting it is a dict."""
     assert isinstance(result.structured_content, dict), result
     return result.structured_content
+
+
+_REFERENCE_ROWS: dict[type[Model], list[Model]] = {}
+
+
+@pytest.fixture
+def reference_data(django_db_blocker: Any) -> Iterator[None]:
+    """As tests/conftest.py's, but after the first sync a flushed database is refilled from a copy.
+
+    MCP tests need committed rows (servers run in other threads and processes), so each test's
+    database is flushed; re-running the exchange-calendars sync every time would cost seconds.
+    """
+    from marketdata.calendar import db_calendar
+    from marketdata.models import CalendarCoverage, Instrument, TradingDay
+    from marketdata.services.calendar import calendar_changed, calendar_sync
+    from marketdata.services.instruments import instruments_sync
+
+    with django_db_blocker.unblock():
+        if not TradingDay.objects.exists():
+            if _REFERENCE_ROWS:
+                for model, rows in _REFERENCE_ROWS.items():
+                    model.objects.bulk_create(rows, batch_size=2000)
+                calendar_changed()
+            else:
+                calendar_sync()
+                instruments_sync()
+                for model in (TradingDay, CalendarCoverage, Instrument):
+                    _REFERENCE_ROWS[model] = list(model.objects.all())
+        db_calendar.invalidate()
+    yield
 
 
 def close_worker_connections() -> None:

@@ -52,6 +52,8 @@ def test_http_endpoint_serves_tools(http_server: str) -> None:
 
 
 def test_http_listen_subscription_receives_quote_updates(http_server: str) -> None:
+    assert notify_quote_updated("000001.SZ") == 0  # nobody subscribed: no work
+
     async def main() -> Any:
         uri = "quote://000001.SZ"
         async with Client(f"{http_server}/mcp") as client, client.listen(resource_subscriptions=[uri]) as subscription:
@@ -91,10 +93,6 @@ def test_http_legacy_resources_subscribe_receives_quote_updates(http_server: str
     assert notify_quote_updated("000001.SZ") == 0
 
 
-def test_no_subscriber_means_no_work(http_server: str) -> None:
-    assert notify_quote_updated("000001.SZ") == 0
-
-
 @pytest.mark.usefixtures("settings")
 def test_http_guard_refuses_without_a_key(http_server: str, settings: Any) -> None:
     settings.ARGUS_MCP_HTTP_GUARD = "tests.mcp.guards.require_test_key"
@@ -120,8 +118,7 @@ def test_http_guard_refuses_without_a_key(http_server: str, settings: Any) -> No
 
     assert "search_instruments" in asyncio.run(main())
 
-
-def test_other_paths_still_reach_django(http_server: str) -> None:
+    # Only the /mcp prefix is MCP's: a look-alike path still reaches Django.
     response = httpx.get(f"{http_server}/mcpx/not-mcp")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "NOT_FOUND"
