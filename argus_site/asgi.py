@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP to Django, WebSocket to Channels, lifespan to the embedded scheduler."""
+"""ASGI entry point: /mcp to MCP, HTTP to Django, WebSocket to Channels, lifespan to the embedded scheduler."""
 
 import os
 
@@ -11,16 +11,20 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from argus_mcp.http import MCPMount  # noqa: E402
 from argus_site.lifespan import Lifespan  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
 from marketdata.routing import websocket_urlpatterns  # noqa: E402
 
-application = Lifespan(
-    ProtocolTypeRouter(
-        {
-            # Cached /latest and /history answered in the event loop; everything else goes to Django.
-            "http": CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
-            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-        }
+# /mcp (MCP Streamable HTTP) is routed before Django; see argus_mcp/http.py.
+application = MCPMount(
+    Lifespan(
+        ProtocolTypeRouter(
+            {
+                # Cached /latest and /history answered in the event loop; everything else goes to Django.
+                "http": CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
+                "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+            }
+        )
     )
 )

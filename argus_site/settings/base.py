@@ -333,6 +333,11 @@ ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum
 # --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
 
 # --- MCP (issue 6) ---------------------------------------------------------------------------
+# Streamable HTTP on the running service; stdio is `manage.py mcp_server`.
+ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
+# Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
+# rate limits); empty leaves /mcp open, as REST is when API keys are off.
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "")
 
 # --- Pools (issue 7) -------------------------------------------------------------------------
 POOL_MAX_IDLE_TIME = cfg.number("POOL_MAX_IDLE_TIME", 300.0, minimum=0.0)

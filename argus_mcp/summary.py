@@ -1,0 +1,88 @@
+"""The summary a cut history result carries: computed over the whole range, not just the page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+_TICK = Decimal("0.01")
+
+
+def _when(row: Mapping[str, Any]) -> Any:
+    return row.get("date", row.get("time"))
+
+
+def _prev_close(row: Mapping[str, Any]) -> float | None:
+    change = row.get("change")
+    return None if change is None else round(float(row["close"]) - float(change), 2)
+
+
+def limit_prices(prev_close: float, ratio: Decimal) -> tuple[float, float]:
+    """The exchanges' daily limit prices: previous close × (1 ± ratio), rounded half up to the 0.01 tick."""
+    base = Decimal(str(prev_close))
+    up = (base * (1 + ratio)).quantize(_TICK, rounding=ROUND_HALF_UP)
+    down = (base * (1 - ratio)).quantize(_TICK, rounding=ROUND_HALF_UP)
+    return float(up), float(down)
+
+
+def max_drawdown_pct(closes: Sequence[float]) -> float | None:
+    """The largest fall from a running peak close to a later close, in percent (0.0 if it never fell)."""
+    if not closes:
+        return None
+    peak = closes[0]
+    worst = 0.0
+    for close in closes:
+        peak = max(peak, close)
+        if peak > 0:
+            worst = max(worst, (peak - close) / peak)
+    return round(worst * 100, 2)
+
+
+def _limit_days(rows: Sequence[Mapping[str, Any]], ratio: Decimal) -> tuple[list[Any], list[Any]]:
+    ups: list[Any] = []
+    downs: list[Any] = []
+    for row in rows:
+        prev = _prev_close(row)
+        if not prev:
+            continue
+        up, down = limit_prices(prev, ratio)
+        close = float(row["close"])
+        if close >= up:
+            ups.append(_when(row))
+        elif close <= down:
+            downs.append(_when(row))
+    return ups, downs
+
+
+def history_summary(
+    rows: Sequence[Mapping[str, Any]], *, period: str, adjust: str, limit_ratio: Decimal | None
+) -> dict[str, Any]:
+    """First/last date, OHLC over the range, return, max drawdown, limit-up and limit-down days.
+
+    The return runs from the close before the first bar (close - change) to the last close, or
+    from the first open when that close is unknown. Limit days are counted on unadjusted daily
+    bars of instruments that have a daily limit; otherwise they are null (not knowable here).
+    """
+    if not rows:
+        return {"bars": 0}
+    first, last = rows[0], rows[-1]
+    start = _prev_close(first) or float(first["open"])
+    closes = [float(row["close"]) for row in rows]
+    summary: dict[str, Any] = {
+        "bars": len(rows),
+        "first_date": _when(first),
+        "last_date": _when(last),
+        "open": first["open"],
+        "high": max(float(row["high"]) for row in rows),
+        "low": min(float(row["low"]) for row in rows),
+        "close": last["close"],
+        "return_pct": round((closes[-1] / start - 1) * 100, 2) if start else None,
+        "max_drawdown_pct": max_drawdown_pct(closes),
+        "limit_up_days": None,
+        "limit_down_days": None,
+    }
+    if period == "1d" and adjust == "none" and limit_ratio is not None:
+        ups, downs = _limit_days(rows, limit_ratio)
+        summary.update(limit_up_days=ups, limit_down_days=downs)
+    return summary

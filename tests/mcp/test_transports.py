@@ -1,0 +1,124 @@
+"""The same server over stdio (`manage.py mcp_server`) and over Streamable HTTP at /mcp on the running service."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.server.subscriptions import ResourceUpdated
+from mcp.types import ResourceUpdatedNotification
+
+from argus_mcp.resources import notify_quote_updated
+from tests.mcp.conftest import structured
+
+
+async def _list_and_search(client: Client) -> tuple[set[str], dict[str, Any]]:
+    tools = {tool.name for tool in (await client.list_tools()).tools}
+    result = await client.call_tool("search_instruments", {"query": "000001"})
+    return tools, structured(result)
+
+
+def _assert_search(tools: set[str], body: dict[str, Any]) -> None:
+    assert "search_instruments" in tools
+    found = {row["symbol"]: row["name"] for row in body["data"]["instruments"]}
+    assert found["000001.SZ"] == "平安银行"
+    assert body["source"]["simulated"] is True
+
+
+def test_stdio_command_serves_tools(stdio_params: StdioServerParameters) -> None:
+    async def main() -> tuple[set[str], dict[str, Any], Any]:
+        async with Client(stdio_params, read_timeout_seconds=60) as client:
+            tools, body = await _list_and_search(client)
+            bad = await client.call_tool("search_instruments", {"query": "平安", "max_rows": 1000})
+            return tools, body, bad
+
+    tools, body, bad = asyncio.run(main())
+    _assert_search(tools, body)
+    assert bad.is_error is True
+    assert structured(bad)["error"]["code"] == "INVALID_PARAMETER"
+
+
+def test_http_endpoint_serves_tools(http_server: str) -> None:
+    async def main() -> tuple[set[str], dict[str, Any]]:
+        async with Client(f"{http_server}/mcp") as client:
+            return await _list_and_search(client)
+
+    _assert_search(*asyncio.run(main()))
+
+
+def test_http_listen_subscription_receives_quote_updates(http_server: str) -> None:
+    assert notify_quote_updated("000001.SZ") == 0  # nobody subscribed: no work
+
+    async def main() -> Any:
+        uri = "quote://000001.SZ"
+        async with Client(f"{http_server}/mcp") as client, client.listen(resource_subscriptions=[uri]) as subscription:
+            assert subscription.honored.resource_subscriptions == [uri]
+            # The ingest path's call, from this (another) thread: only subscribed URIs are delivered.
+            assert notify_quote_updated("600000.SH") == 1
+            assert notify_quote_updated("000001.SZ") == 1
+            return await asyncio.wait_for(anext(aiter(subscription)), 10)
+
+    event = asyncio.run(main())
+    assert event == ResourceUpdated(uri="quote://000001.SZ")
+
+
+def test_http_legacy_resources_subscribe_receives_quote_updates(http_server: str) -> None:
+    received: asyncio.Queue[str] = asyncio.Queue()
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ResourceUpdatedNotification):
+            received.put_nowait(str(message.params.uri))
+
+    async def main() -> str:
+        async with Client(f"{http_server}/mcp", mode="legacy", message_handler=on_message) as client:
+            assert client.server_capabilities.resources is not None
+            assert client.server_capabilities.resources.subscribe is True
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                await client.subscribe_resource("quote://000001.SZ")
+            assert notify_quote_updated("000001.SZ") == 1
+            return await asyncio.wait_for(received.get(), 10)
+
+    assert asyncio.run(main()) == "quote://000001.SZ"
+    # The session is gone: the next notification finds it closed and forgets it.
+    notify_quote_updated("000001.SZ")
+    deadline = time.monotonic() + 10
+    while notify_quote_updated("000001.SZ") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert notify_quote_updated("000001.SZ") == 0
+
+
+@pytest.mark.usefixtures("settings")
+def test_http_guard_refuses_without_a_key(http_server: str, settings: Any) -> None:
+    settings.ARGUS_MCP_HTTP_GUARD = "tests.mcp.guards.require_test_key"
+    response = httpx.post(
+        f"{http_server}/mcp",
+        json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+        headers={"Accept": "application/json, text/event-stream"},
+    )
+    assert response.status_code == 401
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"]["code"] == "UNAUTHORIZED"
+    assert "X-API-Key" in body["error"]["details"]
+
+    async def main() -> set[str]:
+        import httpx2
+
+        http_client = httpx2.AsyncClient(headers={"X-API-Key": "test-key"})
+        from mcp.client.streamable_http import streamable_http_client
+
+        async with Client(streamable_http_client(f"{http_server}/mcp", http_client=http_client)) as client:
+            return {tool.name for tool in (await client.list_tools()).tools}
+
+    assert "search_instruments" in asyncio.run(main())
+
+    # Only the /mcp prefix is MCP's: a look-alike path still reaches Django.
+    response = httpx.get(f"{http_server}/mcpx/not-mcp")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
