@@ -25,3 +25,13 @@ def redis_key(*parts: object) -> str:
 def calendar_version_key() -> str:
     """Bumped whenever the calendar tables change."""
     return cache_key("calendar", "version")
+
+
+def latest_quote_key(symbol: str) -> str:
+    """The latest quote of one symbol (written through by the feed, read by REST, WS and MCP)."""
+    return cache_key("quote", symbol)
+
+
+def stream_key(*parts: object) -> str:
+    """Raw Redis names of the live-quote stream: sequences, replay streams, pub/sub channel, locks, registries."""
+    return redis_key("stream", *parts)
