@@ -84,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -143,6 +144,9 @@ ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
+# topology needs a collectstatic step or a separate web server for them.
+WHITENOISE_USE_FINDERS = True
 
 # --- Caches (L2 = "default", L3 = "l3"; L1 is process memory, see cachemgr) ------------------
 CACHE_TTL_DEFAULT = cfg.integer("CACHE_TTL_DEFAULT", 300, minimum=1)

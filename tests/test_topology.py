@@ -1,0 +1,107 @@
+"""The two topologies come from the environment, and the embedded scheduler runs the periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from argus_site.scheduler import run_periodic_jobs
+from argus_site.settings.config import YAML_KEYS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], 'l2': settings.CACHES['default']['BACKEND'], "
+    "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
+    "'jobs': settings.ARGUS_EMBEDDED_JOBS, 'port': settings.ARGUS_PORT, "
+    "'clock': settings.ARGUS_DATA_SOURCE['OPTIONS'].get('clock')}))"
+)
+
+
+def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ARGUS_", "REDIS_", "DATABASE_URL"))}
+    clean.update({"DJANGO_SETTINGS_MODULE": "argus_site.settings.base", "ARGUS_CONFIG_FILE": "/nonexistent", **env})
+    command = [sys.executable, "-c", PROBE]
+    return subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60)
+
+
+def test_embedded_default_needs_no_services() -> None:
+    result = _settings_with({})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen == {
+        "db": "django.db.backends.sqlite3",
+        "l2": "django.core.cache.backends.locmem.LocMemCache",
+        "layer": "channels.layers.InMemoryChannelLayer",
+        "eager": True,
+        "jobs": True,
+        "port": 8001,
+        "clock": "replay",
+    }
+
+
+def test_production_uses_postgres_redis_and_celery() -> None:
+    result = _settings_with(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/argus",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "ARGUS_SECRET_KEY": "x" * 50,
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["db"] == "django.db.backends.postgresql"
+    assert seen["l2"] == "django_redis.cache.RedisCache"
+    assert seen["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert (seen["eager"], seen["jobs"], seen["clock"]) == (False, False, "real")
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = _settings_with({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/argus"})
+    assert result.returncode != 0
+    assert "ARGUS_SECRET_KEY must be set" in result.stderr
+
+
+def test_guide_redis_host_form_turns_redis_on() -> None:
+    result = _settings_with({"REDIS_HOST": "127.0.0.1", "REDIS_DB": "3", "ARGUS_SECRET_KEY": "y" * 50})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["l2"] == "django_redis.cache.RedisCache"
+
+
+def test_example_yaml_holds_every_known_key() -> None:
+    cfg = Config({}, ROOT / "config" / "settings.example.yaml")
+    assert set(YAML_KEYS.values()) <= set(cfg.values)
+
+
+def test_every_variable_is_documented() -> None:
+    """Each variable settings read appears in README's table and in .env.example."""
+    source = (ROOT / "argus_site" / "settings" / "base.py").read_text()
+    names = set(re.findall(r'cfg\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source)) | {"ARGUS_CONFIG_FILE"}
+    assert {"ARGUS_PORT", "REDIS_URL", "DATABASE_URL", "XTQUANT_PORT"} <= names
+    env_example = (ROOT / ".env.example").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert [name for name in sorted(names) if f"`{name}`" not in readme] == []
+    assert [name for name in sorted(names) if f"\n{name}=" not in env_example] == []
+
+
+async def test_embedded_scheduler_runs_each_job_repeatedly(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr("tests.test_topology.record_call", lambda: calls.append("tick"), raising=False)
+    jobs = {
+        "probe": {"task": "tests.test_topology.record_call", "interval": 0.05},
+        "missing": {"task": "tests.nowhere.task", "interval": 0.05},
+    }
+    runner = asyncio.create_task(run_periodic_jobs(jobs))
+    await asyncio.sleep(0.4)
+    runner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await runner
+    assert len(calls) >= 3
