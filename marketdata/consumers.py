@@ -13,6 +13,9 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
     """Subscribe/unsubscribe/get_stats/ping; pushes come from the process's hub, not the channel layer."""
 
     session: Session | None = None
+    # No channel layer: pushes come from the hub, and a layer would cost every connection its own
+    # Redis receive loop (get_channel_layer returns None for an alias that is not configured).
+    channel_layer_alias = "argus-stream-no-layer"
 
     async def connect(self) -> None:
         await self.accept()

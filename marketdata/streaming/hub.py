@@ -41,6 +41,7 @@ class Hub:
         self._sent_by_closed = 0
         self._ready: asyncio.Future[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive."""
@@ -132,16 +133,23 @@ class Hub:
         for connection, closer in list(self.connections.items()):
             if connection.lagging_since is not None and connection.lagging_since < limit:
                 logger.info("closing a connection that stayed behind (%d pushes pending)", connection.pending())
+                # Forget it now: its close frame may wait behind unread data for a while.
+                self.close(connection)
                 await connection.stop()
-                with contextlib.suppress(Exception):
-                    await closer(CLOSE_SLOW_CLIENT)
+                task = self.loop.create_task(self._close_slow(closer))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    async def _close_slow(self, closer: Closer) -> None:
+        with contextlib.suppress(Exception):
+            await closer(CLOSE_SLOW_CLIENT)
 
     async def _listen(self) -> None:
         from marketdata.streaming.redis_store import RedisStore, channel_name
 
         assert isinstance(self.store, RedisStore)
         while True:
-            pubsub = self.store.async_client().pubsub(ignore_subscribe_messages=True)
+            pubsub = self.store.pubsub()
             try:
                 await pubsub.subscribe(channel_name())
                 if self._ready is not None and not self._ready.done():

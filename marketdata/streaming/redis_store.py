@@ -77,6 +77,11 @@ class RedisStore(StreamStore):
             self._async_clients = {loop_id: client}
         return client
 
+    def pubsub(self) -> Any:
+        """A pub/sub connection without a read timeout (it waits as long as the feed is quiet)."""
+        client = aredis.Redis.from_url(self.url, decode_responses=True, health_check_interval=30)
+        return client.pubsub(ignore_subscribe_messages=True)
+
     # --- feed side ---
     def fingerprints(self, symbols: Sequence[str]) -> dict[str, str]:
         if not symbols:
@@ -129,6 +134,14 @@ class RedisStore(StreamStore):
 
     def stale(self) -> set[str]:
         return set(self._sync.smembers(stream_key("stale")))
+
+    def swap(self, name: str, value: str) -> str | None:
+        old: str | None = self._sync.set(stream_key("value", name), value, get=True)
+        return old
+
+    async def value(self, name: str) -> str | None:
+        found: str | None = await self.async_client().get(stream_key("value", name))
+        return found
 
     def try_lock(self, name: str, ttl: float) -> str | None:
         token = uuid.uuid4().hex

@@ -72,6 +72,14 @@ class StreamStore(ABC):
         """Symbols currently marked stale."""
 
     @abstractmethod
+    def swap(self, name: str, value: str) -> str | None:
+        """Set a named value (e.g. the market status); return the one it replaced."""
+
+    @abstractmethod
+    async def value(self, name: str) -> str | None:
+        """Read a value set with `swap`."""
+
+    @abstractmethod
     def try_lock(self, name: str, ttl: float) -> str | None:
         """Take a named lock that expires after `ttl` seconds; a token, or None when held elsewhere."""
 
@@ -117,6 +125,7 @@ class MemoryStore(StreamStore):
         self._stale: set[str] = set()
         self._locks: dict[str, tuple[str, float]] = {}
         self._processes: dict[str, tuple[ProcessStats, float]] = {}
+        self._values: dict[str, str] = {}
 
     def fingerprints(self, symbols: Sequence[str]) -> dict[str, str]:
         with self._lock:
@@ -167,6 +176,16 @@ class MemoryStore(StreamStore):
     def stale(self) -> set[str]:
         with self._lock:
             return set(self._stale)
+
+    def swap(self, name: str, value: str) -> str | None:
+        with self._lock:
+            old = self._values.get(name)
+            self._values[name] = value
+            return old
+
+    async def value(self, name: str) -> str | None:
+        with self._lock:
+            return self._values.get(name)
 
     def try_lock(self, name: str, ttl: float) -> str | None:
         import uuid

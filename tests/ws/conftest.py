@@ -128,3 +128,47 @@ async def _close_thread_connections() -> AsyncIterator[None]:
     from django.db import connections
 
     await sync_to_async(connections.close_all)()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_ws(stream: None, instruments: dict[str, str]) -> Iterator[str]:
+    """The real ASGI app under a real uvicorn in a thread of this process; yields the ws:// URL.
+
+    In the embedded pass the test's ticks_ingest reaches the server's hub in-process; with Redis
+    it goes through Redis pub/sub as in production.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(
+        "argus_site.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        ws_per_message_deflate=False,
+        ws_max_size=1024 * 1024,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"ws://127.0.0.1:{port}/ws/market_data"
+    finally:
+        server.should_exit = True
+        thread.join(15)
