@@ -9,14 +9,17 @@ django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from argus_site.lifespan import Lifespan  # noqa: E402
+from marketdata.fastpath import LatestFastPath  # noqa: E402
 from marketdata.routing import websocket_urlpatterns  # noqa: E402
 
 application = Lifespan(
     ProtocolTypeRouter(
         {
-            "http": django_http,
+            # Cached /latest answered in the event loop; everything else goes to Django.
+            "http": LatestFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
             "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )

@@ -53,6 +53,8 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         quote = quote_payload(tick, name=names.get(tick.symbol, ""))
         cache_store("LATEST_DATA", latest_quote_key(tick.symbol), quote)
         quote["trading_day"] = tick.trading_day.isoformat()
+        if tick.simulated_time is not None:
+            quote["simulated_time"] = iso_utc(tick.simulated_time)
         by_day.setdefault(quote["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(quote)))
     seqs: dict[str, int] = {}
     published = 0

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
-from cachemgr.keys import cache_key
+from cachemgr.services import cache_health
 from marketdata.sources import get_source
 
 logger = logging.getLogger("argus.monitoring")
@@ -48,22 +46,8 @@ def probe_database() -> Probe:
 
 
 def probe_cache() -> Probe:
-    key = cache_key("health", uuid.uuid4().hex)
-
-    def roundtrip() -> bool:
-        cache.set(key, 1, timeout=5)
-        ok = cache.get(key) == 1
-        cache.delete(key)
-        return ok
-
-    backend = "redis" if settings.USE_REDIS else "in-process"
-    try:
-        ok, ms = _timed(roundtrip)
-    except Exception as exc:
-        return Probe("unhealthy", f"{backend}: {exc}", 0.0)
-    return Probe(
-        "healthy" if ok else "unhealthy", backend if ok else f"{backend}: wrote a key and could not read it", ms
-    )
+    health = cache_health()
+    return Probe(health.status, health.detail, health.latency_ms)
 
 
 def probe_source() -> Probe:
@@ -91,6 +75,19 @@ def health_report() -> tuple[dict[str, Any], int]:
         "version": settings.ARGUS_VERSION,
         "uptime_seconds": int(time.monotonic() - PROCESS_STARTED),
         "services": {name: probe.status for name, probe in probes.items()},
-        "details": {name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+        "details": {
+            **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+            "feed": _feed_details(),
+        },
     }
     return body, 503 if status == "unhealthy" else 200
+
+
+def _feed_details() -> dict[str, Any]:
+    """The live feed's stale symbols (issue 5); an error here never fails /health."""
+    from marketdata.services.feed import feed_status
+
+    try:
+        return feed_status()
+    except Exception as exc:
+        return {"stale": None, "detail": f"feed state unavailable: {exc}"}
