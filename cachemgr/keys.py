@@ -88,3 +88,11 @@ def latest_full_key(symbol: str) -> str:
 def adjust_factors_key(symbol: str) -> str:
     """Cumulative price-adjustment factors of `symbol` per ex-date (BASIC_INFO)."""
     return cache_key("adjust", symbol)
+
+
+# --- Live-quote stream (issue 5).
+
+
+def stream_key(*parts: object) -> str:
+    """Raw Redis names of the live-quote stream: sequences, replay streams, pub/sub channel, locks, registries."""
+    return redis_key("stream", *parts)

@@ -1,5 +1,9 @@
 """WebSocket routes."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from marketdata.consumers import MarketDataConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/market_data", MarketDataConsumer.as_asgi()),
+]

@@ -331,6 +331,18 @@ ARGUS_CACHE_L2_RETRY = cfg.number("ARGUS_CACHE_L2_RETRY", 2.0, minimum=0.1)
 ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum=1.0)
 
 # --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
+# Poll every listed instrument, not only the symbols someone subscribes to.
+ARGUS_FEED_WHOLE_MARKET = cfg.flag("ARGUS_FEED_WHOLE_MARKET", False)
+# A symbol with no new tick for this many feed intervals during a session is marked stale.
+ARGUS_FEED_STALE_INTERVALS = cfg.number("ARGUS_FEED_STALE_INTERVALS", 2.0, minimum=1.0)
+ARGUS_WS_MAX_SYMBOLS = cfg.integer("ARGUS_WS_MAX_SYMBOLS", 200, minimum=1)
+# Spec: 1000 messages/minute per connection (client -> server messages).
+ARGUS_WS_RATE_LIMIT = cfg.integer("ARGUS_WS_RATE_LIMIT", 1000, minimum=1)
+ARGUS_WS_MAX_MESSAGE_BYTES = cfg.integer("ARGUS_WS_MAX_MESSAGE_BYTES", 65536, minimum=256)
+# Pushes queued per connection before it is conflated (latest quote per symbol) ...
+ARGUS_WS_SEND_QUEUE = cfg.integer("ARGUS_WS_SEND_QUEUE", 1000, minimum=1)
+# ... and how long it may stay conflated before it is closed with code 4008.
+ARGUS_WS_SLOW_CLIENT_TIMEOUT = cfg.number("ARGUS_WS_SLOW_CLIENT_TIMEOUT", 30.0, minimum=1.0)
 
 # --- MCP (issue 6) ---------------------------------------------------------------------------
 # Streamable HTTP on the running service; stdio is `manage.py mcp_server`.

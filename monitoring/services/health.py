@@ -75,6 +75,19 @@ def health_report() -> tuple[dict[str, Any], int]:
         "version": settings.ARGUS_VERSION,
         "uptime_seconds": int(time.monotonic() - PROCESS_STARTED),
         "services": {name: probe.status for name, probe in probes.items()},
-        "details": {name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+        "details": {
+            **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+            "feed": _feed_details(),
+        },
     }
     return body, 503 if status == "unhealthy" else 200
+
+
+def _feed_details() -> dict[str, Any]:
+    """The live feed's stale symbols (issue 5); an error here never fails /health."""
+    from marketdata.services.feed import feed_status
+
+    try:
+        return feed_status()
+    except Exception as exc:
+        return {"stale": None, "detail": f"feed state unavailable: {exc}"}

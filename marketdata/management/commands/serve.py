@@ -22,6 +22,11 @@ class Command(BaseCommand):
             workers=workers,
             lifespan="on",
             ws_per_message_deflate=False,
+            # Frames up to 1 MiB reach the consumer, which answers oversized messages with an error;
+            # protocol pings keep NATs open and close peers that miss them.
+            ws_max_size=1024 * 1024,
+            ws_ping_interval=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
+            ws_ping_timeout=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
             log_level=settings.ARGUS_LOG_LEVEL.lower(),
             access_log=False,
         )

@@ -1,0 +1,175 @@
+"""The per-process fan-out hub: symbol -> connections, fed by one subscription per process.
+
+Production: one Redis pub/sub subscription per process receives every batch the feed publishes
+(wherever it runs); the hub hands each quote to the connections subscribed to its symbol,
+serialising each (quote, field set) once. Embedded default: the feed's worker thread hands batches
+to the event loop with call_soon_threadsafe. No per-tick Redis round trip, no group_send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+
+import orjson
+from django.conf import settings
+
+from marketdata.streaming.connection import Connection
+from marketdata.streaming.protocol import CLOSE_SLOW_CLIENT, dumps, push_frame
+from marketdata.streaming.store import ProcessStats, StreamStore
+
+logger = logging.getLogger("argus.stream")
+
+HEARTBEAT_SECONDS = 2.0
+Closer = Callable[[int], Awaitable[None]]
+
+
+class Hub:
+    """Connections of this process and the symbols they follow."""
+
+    def __init__(self, store: StreamStore, loop: asyncio.AbstractEventLoop) -> None:
+        self.store = store
+        self.loop = loop
+        self.process_id = uuid.uuid4().hex
+        self.started_at = time.time()
+        self.connections: dict[Connection, Closer] = {}
+        self.subscribers: dict[str, set[Connection]] = {}
+        self._sent_by_closed = 0
+        self._ready: asyncio.Future[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive."""
+        if self._ready is None:
+            self._ready = self.loop.create_future()
+            self._tasks.append(self.loop.create_task(self._heartbeat()))
+            if hasattr(self.store, "async_client"):
+                self._tasks.append(self.loop.create_task(self._listen()))
+            else:
+                self._ready.set_result(None)
+        await asyncio.shield(self._ready)
+
+    def open(self, connection: Connection, closer: Closer) -> bool:
+        """Admit a connection unless this process is at ARGUS_WS_MAX_CONNECTIONS."""
+        if len(self.connections) >= settings.ARGUS_WS_MAX_CONNECTIONS:
+            return False
+        self.connections[connection] = closer
+        return True
+
+    def close(self, connection: Connection) -> None:
+        self.unsubscribe(connection, list(connection.fields))
+        if self.connections.pop(connection, None) is not None:
+            self._sent_by_closed += connection.messages_sent
+
+    def subscribe(self, connection: Connection, symbols: Iterable[str], fields: tuple[str, ...] | None) -> None:
+        for symbol in symbols:
+            connection.fields[symbol] = fields
+            self.subscribers.setdefault(symbol, set()).add(connection)
+
+    def unsubscribe(self, connection: Connection, symbols: Iterable[str]) -> None:
+        for symbol in symbols:
+            connection.fields.pop(symbol, None)
+            connection.sent.pop(symbol, None)
+            followers = self.subscribers.get(symbol)
+            if followers is not None:
+                followers.discard(connection)
+                if not followers:
+                    del self.subscribers[symbol]
+
+    def dispatch(self, raw: bytes | str) -> None:
+        """Fan one published batch out to this process's connections."""
+        message = orjson.loads(raw)
+        quotes = message.get("quotes")
+        if quotes is not None:
+            for seq, quote in quotes:
+                symbol = quote["symbol"]
+                followers = self.subscribers.get(symbol)
+                if not followers:
+                    continue
+                frames: dict[tuple[str, ...] | None, str] = {}
+                for connection in followers:
+                    fields = connection.fields.get(symbol)
+                    frame = frames.get(fields)
+                    if frame is None:
+                        frame = frames[fields] = push_frame(quote, seq, fields)
+                    connection.offer(symbol, seq, frame)
+            return
+        status = message.get("status")
+        if status is not None:
+            symbol = status.get("symbol")
+            targets = self.subscribers.get(symbol, set()) if symbol else self.connections
+            frame = dumps({"type": "status", "data": status})
+            for connection in list(targets):
+                connection.offer("!" + (symbol or ""), 0, frame)
+
+    def stats(self) -> ProcessStats:
+        return ProcessStats(
+            connections=len(self.connections),
+            subscriptions=sum(len(c.fields) for c in self.connections),
+            messages_sent=self._sent_by_closed + sum(c.messages_sent for c in self.connections),
+            started_at=self.started_at,
+        )
+
+    async def report(self) -> None:
+        await self.store.report(self.process_id, self.stats(), ttl=3 * HEARTBEAT_SECONDS)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            try:
+                await self.report()
+                await self.store.touch(list(self.subscribers))
+                await self._sweep()
+            except Exception:
+                logger.exception("stream heartbeat failed")
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def _sweep(self) -> None:
+        limit = time.monotonic() - settings.ARGUS_WS_SLOW_CLIENT_TIMEOUT
+        for connection, closer in list(self.connections.items()):
+            if connection.lagging_since is not None and connection.lagging_since < limit:
+                logger.info("closing a connection that stayed behind (%d pushes pending)", connection.pending())
+                # Forget it now: its close frame may wait behind unread data for a while.
+                self.close(connection)
+                await connection.stop()
+                task = self.loop.create_task(self._close_slow(closer))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    async def _close_slow(self, closer: Closer) -> None:
+        with contextlib.suppress(Exception):
+            await closer(CLOSE_SLOW_CLIENT)
+
+    async def _listen(self) -> None:
+        from marketdata.streaming.redis_store import RedisStore, channel_name
+
+        assert isinstance(self.store, RedisStore)
+        while True:
+            pubsub = self.store.pubsub()
+            try:
+                await pubsub.subscribe(channel_name())
+                if self._ready is not None and not self._ready.done():
+                    self._ready.set_result(None)
+                async for message in pubsub.listen():
+                    self.dispatch(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("stream subscription lost; resubscribing")
+                await asyncio.sleep(1.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self._ready = None

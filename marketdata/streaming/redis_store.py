@@ -1,0 +1,236 @@
+"""Production store: every process of a deployment shares sequences, buffers and registries in Redis.
+
+- seq: INCR `stream:seq:<day>:<symbol>`; buffer: a stream `stream:buf:<day>:<symbol>` whose entry id
+  is `<seq>-1`, trimmed with MAXLEN ~; both expire two days after their last write.
+- One Lua script per batch does INCR + XADD + PUBLISH, so a seq is never handed out without being
+  buffered and published, and batches reach subscribers in seq order.
+- Wanted symbols: a sorted set scored by the last heartbeat of a process subscribed to them.
+- Per-process counters: a hash per process with a TTL, listed in a sorted set.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import redis
+import redis.asyncio as aredis
+
+from cachemgr.keys import stream_key
+from marketdata.streaming.store import Entry, ProcessStats, StreamStore
+
+_DAY_TTL = 2 * 86400
+
+# KEYS: day key, channel, then (seq key, buffer key) per item. ARGV: day, maxlen, ttl, then payloads.
+_COMMIT = """
+redis.call('SET', KEYS[1], ARGV[1])
+local parts = {}
+local seqs = {}
+for i = 1, (#KEYS - 2) / 2 do
+  local seq_key, buf_key = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+  local seq = redis.call('INCR', seq_key)
+  redis.call('EXPIRE', seq_key, ARGV[3])
+  redis.call('XADD', buf_key, 'MAXLEN', '~', ARGV[2], seq .. '-1', 'q', ARGV[3 + i])
+  redis.call('EXPIRE', buf_key, ARGV[3])
+  seqs[i] = seq
+  parts[i] = '[' .. seq .. ',' .. ARGV[3 + i] .. ']'
+end
+redis.call('PUBLISH', KEYS[2], '{"quotes":[' .. table.concat(parts, ',') .. ']}')
+return seqs
+"""
+
+_UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+def channel_name() -> str:
+    """The one pub/sub channel every web process listens on."""
+    return stream_key("pushes")
+
+
+class RedisStore(StreamStore):
+    """Shared state in Redis (see the module docstring)."""
+
+    def __init__(self, *, url: str, buffer_size: int, max_connections: int) -> None:
+        self.url = url
+        self._buffer_size = buffer_size
+        # Any: redis-py's stubs type every reply as a union; replies here are decoded strings.
+        self._sync: Any = redis.Redis.from_url(
+            url, max_connections=max_connections, socket_timeout=5, decode_responses=True
+        )
+        self._commit = self._sync.register_script(_COMMIT)
+        self._async_clients: dict[int, Any] = {}
+        self._max_connections = max_connections
+
+    def async_client(self) -> Any:
+        """A client bound to the running event loop (tests run several loops in one process)."""
+        import asyncio
+
+        loop_id = id(asyncio.get_running_loop())
+        client = self._async_clients.get(loop_id)
+        if client is None:
+            client = aredis.Redis.from_url(
+                self.url, max_connections=self._max_connections, socket_timeout=5, decode_responses=True
+            )
+            self._async_clients = {loop_id: client}
+        return client
+
+    def pubsub(self) -> Any:
+        """A pub/sub connection without a read timeout (it waits as long as the feed is quiet)."""
+        client = aredis.Redis.from_url(self.url, decode_responses=True, health_check_interval=30)
+        return client.pubsub(ignore_subscribe_messages=True)
+
+    # --- feed side ---
+    def fingerprints(self, symbols: Sequence[str]) -> dict[str, str]:
+        if not symbols:
+            return {}
+        values = self._sync.hmget(stream_key("fingerprints"), list(symbols))
+        return {s: v for s, v in zip(symbols, values, strict=True) if v is not None}
+
+    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> list[int]:
+        if not items:
+            return []
+        keys: list[str] = [stream_key("day"), channel_name()]
+        for symbol, _, _ in items:
+            keys += [stream_key("seq", day, symbol), stream_key("buf", day, symbol)]
+        args: list[Any] = [day, self._buffer_size, _DAY_TTL, *(raw for _, _, raw in items)]
+        seqs = [int(s) for s in self._commit(keys=keys, args=args)]
+        now = time.time()
+        pipe = self._sync.pipeline(transaction=False)
+        pipe.hset(stream_key("fingerprints"), mapping={s: fp for s, fp, _ in items})
+        pipe.hset(stream_key("arrivals"), mapping={s: now for s, _, _ in items})
+        pipe.execute()
+        return seqs
+
+    def publish_status(self, message: bytes) -> None:
+        self._sync.publish(channel_name(), message)
+
+    def wanted_symbols(self, max_age: float) -> set[str]:
+        key = stream_key("wanted")
+        cutoff = time.time() - max_age
+        self._sync.zremrangebyscore(key, "-inf", cutoff)
+        return set(self._sync.zrangebyscore(key, cutoff, "+inf"))
+
+    def arrivals(self, symbols: Sequence[str], now: float) -> dict[str, float]:
+        if not symbols:
+            return {}
+        key = stream_key("arrivals")
+        values = self._sync.hmget(key, list(symbols))
+        fresh = {s: now for s, v in zip(symbols, values, strict=True) if v is None}
+        if fresh:
+            self._sync.hset(key, mapping=fresh)
+        return {s: float(v) if v is not None else now for s, v in zip(symbols, values, strict=True)}
+
+    def swap_stale(self, stale: set[str]) -> tuple[set[str], set[str]]:
+        before = self.stale()
+        pipe = self._sync.pipeline()
+        pipe.delete(stream_key("stale"))
+        if stale:
+            pipe.sadd(stream_key("stale"), *stale)
+        pipe.execute()
+        return stale - before, before - stale
+
+    def stale(self) -> set[str]:
+        return set(self._sync.smembers(stream_key("stale")))
+
+    def swap(self, name: str, value: str) -> str | None:
+        old: str | None = self._sync.set(stream_key("value", name), value, get=True)
+        return old
+
+    async def value(self, name: str) -> str | None:
+        found: str | None = await self.async_client().get(stream_key("value", name))
+        return found
+
+    def try_lock(self, name: str, ttl: float) -> str | None:
+        token = uuid.uuid4().hex
+        ok = self._sync.set(stream_key("lock", name), token, nx=True, px=int(ttl * 1000))
+        return token if ok else None
+
+    def unlock(self, name: str, token: str) -> None:
+        self._sync.eval(_UNLOCK, 1, stream_key("lock", name), token)
+
+    # --- hub side ---
+    async def _day(self, client: Any) -> str | None:
+        day: str | None = await client.get(stream_key("day"))
+        return day or None
+
+    async def latest(self, symbols: Sequence[str]) -> dict[str, Entry]:
+        client = self.async_client()
+        day = await self._day(client)
+        if day is None or not symbols:
+            return {}
+        pipe = client.pipeline(transaction=False)
+        for symbol in symbols:
+            pipe.xrevrange(stream_key("buf", day, symbol), count=1)
+        found: dict[str, Entry] = {}
+        for symbol, rows in zip(symbols, await pipe.execute(), strict=True):
+            if rows:
+                found[symbol] = _entry(rows[0])
+        return found
+
+    async def replay(self, symbol: str, after: int) -> list[Entry] | None:
+        client = self.async_client()
+        day = await self._day(client)
+        if day is None:
+            return None
+        current = int(await client.get(stream_key("seq", day, symbol)) or 0)
+        if after > current:
+            return None
+        if after == current:
+            return []
+        rows = await client.xrange(stream_key("buf", day, symbol), min=f"{after + 1}-1")
+        entries = [_entry(row) for row in rows]
+        if not entries or entries[0].seq != after + 1:
+            return None
+        return entries
+
+    async def touch(self, symbols: Iterable[str]) -> None:
+        mapping = dict.fromkeys(symbols, time.time())
+        if mapping:
+            await self.async_client().zadd(stream_key("wanted"), mapping)
+
+    async def report(self, process_id: str, stats: ProcessStats, ttl: float) -> None:
+        client = self.async_client()
+        pipe = client.pipeline(transaction=False)
+        key = stream_key("process", process_id)
+        pipe.hset(
+            key,
+            mapping={
+                "connections": stats.connections,
+                "subscriptions": stats.subscriptions,
+                "messages_sent": stats.messages_sent,
+                "started_at": stats.started_at,
+            },
+        )
+        pipe.expire(key, max(1, int(ttl)))
+        pipe.zadd(stream_key("processes"), {process_id: time.time() + ttl})
+        await pipe.execute()
+
+    async def gather(self) -> list[ProcessStats]:
+        client = self.async_client()
+        registry = stream_key("processes")
+        await client.zremrangebyscore(registry, "-inf", time.time())
+        ids = await client.zrange(registry, 0, -1)
+        pipe = client.pipeline(transaction=False)
+        for process_id in ids:
+            pipe.hgetall(stream_key("process", process_id))
+        stats = []
+        for row in await pipe.execute():
+            if row:
+                values = {k: float(v) for k, v in row.items()}
+                stats.append(
+                    ProcessStats(
+                        int(values["connections"]),
+                        int(values["subscriptions"]),
+                        int(values["messages_sent"]),
+                        values["started_at"],
+                    )
+                )
+        return stats
+
+
+def _entry(row: tuple[str, dict[str, str]]) -> Entry:
+    entry_id, fields = row
+    return Entry(int(entry_id.split("-")[0]), orjson.loads(fields["q"]))

@@ -1,0 +1,174 @@
+"""Fixtures for the live-quote stream: instruments, ticks, a clean store, and a communicator."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from marketdata.sources.base import Level, Tick, TickStatus
+from marketdata.streaming import reset_streaming
+from marketdata.streaming.directory import directory_reset
+
+SYMBOLS = {"000001.SZ": "平安银行", "000002.SZ": "万科A", "600000.SH": "浦发银行", "300750.SZ": "宁德时代"}
+DAY = date(2024, 1, 15)
+START = datetime(2024, 1, 15, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
+
+
+def _clean_redis() -> None:
+    if not settings.USE_REDIS:
+        return
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    pattern = f"{settings.ARGUS_NAMESPACE}:*:stream:*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def stream() -> Iterator[None]:
+    """A fresh store and hub (and, with Redis, no stream keys left from an earlier test)."""
+    _clean_redis()
+    reset_streaming()
+    directory_reset()
+    yield
+    reset_streaming()
+    directory_reset()
+    _clean_redis()
+
+
+@pytest.fixture
+def instruments(transactional_db: Any) -> dict[str, str]:
+    from marketdata.models import Instrument
+    from marketdata.symbols import parse_symbol
+
+    for symbol, name in SYMBOLS.items():
+        info = parse_symbol(symbol)
+        Instrument.objects.update_or_create(
+            symbol=symbol,
+            defaults={"name": name, "market": info.market, "board": info.board, "kind": info.kind, "source": "test"},
+        )
+    directory_reset()
+    return SYMBOLS
+
+
+TickFactory = Callable[..., Tick]
+
+
+@pytest.fixture
+def make_tick() -> TickFactory:
+    """A level-1 tick; `step` moves time and price so each step is a changed tick."""
+
+    def build(
+        symbol: str = "000001.SZ",
+        step: int = 0,
+        *,
+        day: date = DAY,
+        status: TickStatus = TickStatus.TRADING,
+        price: float | None = None,
+    ) -> Tick:
+        last = round(10.0 + 0.01 * step, 2) if price is None else price
+        book = tuple(Level(round(last - 0.01 * (i + 1), 2), 100 * (i + 1)) for i in range(5))
+        asks = tuple(Level(round(last + 0.01 * (i + 1), 2), 100 * (i + 1)) for i in range(5))
+        return Tick(
+            symbol=symbol,
+            time=START + timedelta(seconds=3 * step) + timedelta(days=(day - DAY).days),
+            trading_day=day,
+            price=last,
+            open=10.0,
+            high=max(10.0, last),
+            low=min(10.0, last),
+            prev_close=9.9,
+            volume=1000 * (step + 1),
+            turnover=10000.0 * (step + 1),
+            bids=book,
+            asks=asks,
+            status=status,
+        )
+
+    return build
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[..., Any]]:
+    """Open communicators on /ws/market_data through the real ASGI application; all closed at the end."""
+    from argus_site.asgi import application
+
+    opened: list[WebsocketCommunicator] = []
+
+    async def open_one(origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+        communicator = WebsocketCommunicator(application, "/ws/market_data", headers=[(b"origin", origin)])
+        connected, _ = await communicator.connect()
+        assert connected
+        opened.append(communicator)
+        return communicator
+
+    yield open_one
+    for communicator in opened:
+        with contextlib.suppress(Exception):
+            await communicator.disconnect()
+    from marketdata.streaming import _hubs
+
+    for hub in list(_hubs.values()):
+        await hub.stop()
+
+
+@pytest.fixture(autouse=True)
+async def _close_thread_connections() -> AsyncIterator[None]:
+    """sync_to_async runs DB work in a shared thread; close its connection so the test DB can be dropped."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_ws(stream: None, instruments: dict[str, str]) -> Iterator[str]:
+    """The real ASGI app under a real uvicorn in a thread of this process; yields the ws:// URL.
+
+    In the embedded pass the test's ticks_ingest reaches the server's hub in-process; with Redis
+    it goes through Redis pub/sub as in production.
+    """
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(
+        "argus_site.asgi:application",
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        ws_per_message_deflate=False,
+        ws_max_size=1024 * 1024,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"ws://127.0.0.1:{port}/ws/market_data"
+    finally:
+        server.should_exit = True
+        thread.join(15)
