@@ -25,3 +25,11 @@ def redis_key(*parts: object) -> str:
 def calendar_version_key() -> str:
     """Bumped whenever the calendar tables change."""
     return cache_key("calendar", "version")
+
+
+def feed_status_key() -> str:
+    """The feed's last poll: {"last_poll": epoch seconds, "source": name, "ticks": n, "error": text|None}.
+
+    Written by the feed after every poll (Django default cache, no expiry); read by /health.
+    """
+    return cache_key("feed", "status")

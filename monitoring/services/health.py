@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from cachemgr.keys import cache_key
+from cachemgr.keys import cache_key, feed_status_key
 from marketdata.sources import get_source
 
 logger = logging.getLogger("argus.monitoring")
@@ -47,7 +47,27 @@ def probe_database() -> Probe:
     return Probe("healthy", connection.vendor, ms)
 
 
+def _cache_health_hook() -> Probe | None:
+    """The cache manager's own probe (cachemgr.services.cache_health), when it provides one."""
+    try:
+        from cachemgr.services import cache_health  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    result = cache_health()
+    if isinstance(result, Probe):
+        return result
+    if isinstance(result, dict):
+        return Probe(str(result.get("status", "unhealthy")), str(result.get("detail", "")), 0.0)
+    return Probe("healthy" if result else "unhealthy", "cachemgr.cache_health", 0.0)
+
+
 def probe_cache() -> Probe:
+    try:
+        hooked = _cache_health_hook()
+    except Exception as exc:
+        return Probe("unhealthy", f"cache_health: {exc}", 0.0)
+    if hooked is not None:
+        return hooked
     key = cache_key("health", uuid.uuid4().hex)
 
     def roundtrip() -> bool:
@@ -76,12 +96,38 @@ def probe_source() -> Probe:
     return Probe("healthy" if health.ok else "unhealthy", label, health.latency_ms)
 
 
+def feed_status() -> dict[str, Any] | None:
+    """What the feed wrote after its last poll (cachemgr.keys.feed_status_key()), or None."""
+    return cache.get(feed_status_key())
+
+
+def probe_feed() -> Probe:
+    """Fresh when the feed polled within ARGUS_FEED_STALE_AFTER seconds; unknown before its first poll."""
+    try:
+        status = feed_status()
+    except Exception as exc:
+        return Probe("unknown", f"feed status unreadable: {exc}", 0.0)
+    if not status:
+        return Probe("unknown", "the feed has not reported a poll yet", 0.0)
+    age = round(time.time() - float(status.get("last_poll", 0)), 3)
+    if age > settings.ARGUS_FEED_STALE_AFTER:
+        return Probe("degraded", f"last poll {age:.0f} s ago (limit {settings.ARGUS_FEED_STALE_AFTER:g} s)", 0.0)
+    if status.get("error"):
+        return Probe("degraded", f"last poll failed: {status['error']}", 0.0)
+    return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)
+
+
 def health_report() -> tuple[dict[str, Any], int]:
-    """The spec's /health body and its HTTP status: 200 while serving, 503 when it cannot."""
+    """The spec's /health body and its HTTP status: 200 while serving (healthy or degraded), 503 when it cannot.
+
+    unhealthy (503) = the database does not answer; degraded (200) = the cache, the data source or the
+    feed is failing while requests are still served.
+    """
     probes = {"database": probe_database(), "cache": probe_cache(), "xtquant": probe_source()}
+    feed = probe_feed()
     if probes["database"].status == "unhealthy":
         status = "unhealthy"
-    elif any(p.status != "healthy" for p in probes.values()):
+    elif any(p.status != "healthy" for p in probes.values()) or feed.status == "degraded":
         status = "degraded"
     else:
         status = "healthy"
@@ -91,6 +137,9 @@ def health_report() -> tuple[dict[str, Any], int]:
         "version": settings.ARGUS_VERSION,
         "uptime_seconds": int(time.monotonic() - PROCESS_STARTED),
         "services": {name: probe.status for name, probe in probes.items()},
-        "details": {name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+        "details": {
+            **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
+            "feed": {"status": feed.status, "detail": feed.detail},
+        },
     }
     return body, 503 if status == "unhealthy" else 200

@@ -1,0 +1,61 @@
+"""One decision per request, for HTTP (middleware), WebSocket handshakes and MCP: key, scope, limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
+from monitoring.models import ApiKey
+from monitoring.policy import Policy, policy_for
+from monitoring.services.apikeys import api_key_authenticate
+from monitoring.services.ratelimit import RateDecision, rate_limit_hit
+
+
+@dataclass(frozen=True, slots=True)
+class GuardResult:
+    api_key: ApiKey | None
+    rate: RateDecision | None
+
+
+def _key_required(policy: Policy) -> bool:
+    if not settings.ARGUS_PRODUCTION:
+        return False  # the spec's development mode: 暂不需要（开发环境）
+    return policy.access == "manage" or (policy.access == "read" and settings.ARGUS_REQUIRE_API_KEY)
+
+
+def access_check(policy: Policy, raw_key: str | None) -> ApiKey | None:
+    """The authenticated key (or None when anonymous access is allowed); raises UNAUTHORIZED/FORBIDDEN."""
+    if raw_key is None:
+        if _key_required(policy):
+            raise Unauthorized(
+                f"this endpoint needs an API key with scope {policy.scope}; send Authorization: Bearer <key>"
+            )
+        return None
+    key = api_key_authenticate(raw_key)
+    if key is None:
+        raise Unauthorized("the API key is unknown or revoked; ask an operator for a valid key")
+    if policy.scope is not None and not key.has_scope(policy.scope):
+        raise Forbidden(f"API key '{key.name}' lacks scope {policy.scope} (it has: {', '.join(key.scopes) or 'none'})")
+    return key
+
+
+def client_id(api_key: ApiKey | None, ip: str | None) -> str:
+    """Who a rate limit counts: the key if one was presented, else the client's address."""
+    return f"key:{api_key.prefix}" if api_key is not None else f"ip:{ip or 'unknown'}"
+
+
+def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None) -> GuardResult:
+    """Authenticate, authorise and count one request; raises the spec's 401/403/429 errors."""
+    policy = policy_for(path, method)
+    api_key = access_check(policy, raw_key)
+    if policy.rate_class is None:
+        return GuardResult(api_key, None)
+    decision = rate_limit_hit(client_id(api_key, ip), policy.rate_class)
+    if decision is not None and not decision.allowed:
+        raise RateLimitExceeded(
+            f"{policy.rate_class} limit is {decision.limit} requests per window; retry in {decision.reset_seconds} s",
+            headers=decision.headers(),
+        )
+    return GuardResult(api_key, decision)
