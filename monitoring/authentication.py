@@ -26,7 +26,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 request.META.get("QUERY_STRING", ""),
             )
             result = request_guard(
-                path=request.path, method=request.method or "GET", raw_key=raw_key, ip=client_ip(django_request)
+                path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(django_request)
             )
             django_request.argus_api_key = result.api_key  # type: ignore[attr-defined]
             django_request.argus_rate = result.rate  # type: ignore[attr-defined]

@@ -84,7 +84,7 @@ class RequestMonitorMiddleware:
         )
         try:
             result = request_guard(
-                path=request.path, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
+                path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
             )
         except ApiError as exc:
             return json_error(exc.code, exc.details, exc.headers)
@@ -93,7 +93,7 @@ class RequestMonitorMiddleware:
         return None
 
     def _observe(self, request: HttpRequest, response: HttpResponse, ms: float) -> None:
-        path = request.path
+        path = request.path_info
         if not path.startswith(settings.ARGUS_METRICS_EXCLUDE):
             match = getattr(request, "resolver_match", None)
             request_record(

@@ -20,7 +20,11 @@ psutil.cpu_percent(interval=None)
 _process.cpu_percent(interval=None)
 
 # The cache engineer's statistics, looked up by name so either side can land first.
-CACHE_STATS_FUNCTIONS = ("cachemgr.selectors.cache_stats", "cachemgr.services.cache_stats")
+CACHE_STATS_FUNCTIONS = (
+    "cachemgr.services.stats.cache_stats",
+    "cachemgr.selectors.cache_stats",
+    "cachemgr.services.cache_stats",
+)
 
 
 def system_metrics() -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.policy import Policy, policy_for
-from monitoring.services.apikeys import api_key_authenticate
+from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope
 from monitoring.services.ratelimit import RateDecision, rate_limit_hit
 
 
@@ -59,3 +61,11 @@ def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None
             headers=decision.headers(),
         )
     return GuardResult(api_key, decision)
+
+
+def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
+    """For the WebSocket consumer's connect(): the handshake's key under /ws/market_data's policy.
+
+    Raises Unauthorized/Forbidden (close the connection, e.g. with code 4401/4403) as for HTTP.
+    """
+    return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))

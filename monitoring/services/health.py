@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils.module_loading import import_string
 
 from cachemgr.keys import cache_key, feed_status_key
 from marketdata.sources import get_source
@@ -47,18 +48,29 @@ def probe_database() -> Probe:
     return Probe("healthy", connection.vendor, ms)
 
 
+# Probes other areas provide, looked up by name so either side can land first.
+CACHE_HEALTH_FUNCTIONS = ("cachemgr.services.health.cache_health", "cachemgr.services.cache_health")
+FEED_STATUS_FUNCTIONS = ("marketdata.services.feed.feed_status",)
+
+
+def _optional(paths: tuple[str, ...]) -> Any | None:
+    for path in paths:
+        try:
+            return import_string(path)
+        except ImportError:
+            continue
+    return None
+
+
 def _cache_health_hook() -> Probe | None:
-    """The cache manager's own probe (cachemgr.services.cache_health), when it provides one."""
-    try:
-        from cachemgr.services import cache_health  # type: ignore[attr-defined]
-    except ImportError:
+    """The cache manager's own probe (healthy | degraded | unhealthy), when it provides one."""
+    hook = _optional(CACHE_HEALTH_FUNCTIONS)
+    if hook is None:
         return None
-    result = cache_health()
-    if isinstance(result, Probe):
-        return result
+    result = hook()
     if isinstance(result, dict):
         return Probe(str(result.get("status", "unhealthy")), str(result.get("detail", "")), 0.0)
-    return Probe("healthy" if result else "unhealthy", "cachemgr.cache_health", 0.0)
+    return Probe(str(result.status), str(result.detail), float(getattr(result, "latency_ms", 0.0)))
 
 
 def probe_cache() -> Probe:
@@ -101,12 +113,8 @@ def feed_status() -> dict[str, Any] | None:
     return cache.get(feed_status_key())
 
 
-def probe_feed() -> Probe:
-    """Fresh when the feed polled within ARGUS_FEED_STALE_AFTER seconds; unknown before its first poll."""
-    try:
-        status = feed_status()
-    except Exception as exc:
-        return Probe("unknown", f"feed status unreadable: {exc}", 0.0)
+def _feed_poll_probe() -> Probe:
+    status = feed_status()
     if not status:
         return Probe("unknown", "the feed has not reported a poll yet", 0.0)
     age = round(time.time() - float(status.get("last_poll", 0)), 3)
@@ -115,6 +123,22 @@ def probe_feed() -> Probe:
     if status.get("error"):
         return Probe("degraded", f"last poll failed: {status['error']}", 0.0)
     return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)
+
+
+def probe_feed() -> Probe:
+    """The feed's freshness: its last poll (fresh within ARGUS_FEED_STALE_AFTER) and its stale symbols."""
+    try:
+        polled = _feed_poll_probe()
+        hook = _optional(FEED_STATUS_FUNCTIONS)
+        symbols = hook() if hook is not None else None
+    except Exception as exc:
+        return Probe("unknown", f"feed status unreadable: {exc}", 0.0)
+    if symbols and symbols.get("stale"):
+        listed = ", ".join(symbols.get("stale_symbols", [])[:10])
+        return Probe("degraded", f"{symbols.get('stale_count')} stale symbols: {listed}; {polled.detail}", 0.0)
+    if symbols is not None and polled.status == "unknown":
+        return Probe("healthy", "no stale symbols", 0.0)
+    return polled
 
 
 def health_report() -> tuple[dict[str, Any], int]:

@@ -10,8 +10,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from argus_site.api.errors import Forbidden, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, api_key_revoke
+from monitoring.services.guard import websocket_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +134,15 @@ def test_logs_never_hold_keys(client: Client, routes: None, make_key: Any) -> No
     lines = [line for line in text.splitlines() if "/api/v1/market_data/latest" in line and key.prefix in line]
     assert lines, "one access line per request"
     assert " 200 " in lines[-1] and "ms client=" in lines[-1]  # status and time on each access line
+
+
+def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any) -> None:
+    settings.ARGUS_PRODUCTION, settings.ARGUS_REQUIRE_API_KEY = True, True
+    scope: dict[str, Any] = {"type": "websocket", "path": "/ws/market_data", "headers": [], "query_string": b""}
+    with pytest.raises(Unauthorized):
+        websocket_authenticate(scope)
+    _, cache_only = make_key("cache:manage")
+    with pytest.raises(Forbidden):
+        websocket_authenticate({**scope, "query_string": f"api_key={cache_only}".encode()})
+    reader, raw = make_key("market_data:read")
+    assert websocket_authenticate({**scope, "headers": [(b"x-api-key", raw.encode())]}) == reader
