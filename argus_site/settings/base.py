@@ -361,7 +361,6 @@ if ARGUS_TLS:
     SECURE_HSTS_SECONDS = cfg.integer("ARGUS_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = cfg.flag("ARGUS_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = cfg.flag("ARGUS_HSTS_PRELOAD", False)
-CSRF_TRUSTED_ORIGINS = [origin for origin in ARGUS_CORS_ALLOWED_ORIGINS if origin != "*"]
 
 # Logs (the user guide's files), rotated; every handler masks keys and tokens.
 ARGUS_LOG_MAX_BYTES = cfg.integer("ARGUS_LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
-from monitoring.policy import Policy, policy_for
+from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope
 from monitoring.services.ratelimit import RateDecision, rate_limit_hit
 
@@ -51,6 +51,8 @@ def client_id(api_key: ApiKey | None, ip: str | None) -> str:
 def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None) -> GuardResult:
     """Authenticate, authorise and count one request; raises the spec's 401/403/429 errors."""
     policy = policy_for(path, method)
+    if policy is EXEMPT:  # probes, scrapes, admin, docs: no key is looked at, nothing is counted
+        return GuardResult(None, None)
     api_key = access_check(policy, raw_key)
     if policy.rate_class is None:
         return GuardResult(api_key, None)

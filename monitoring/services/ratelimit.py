@@ -12,6 +12,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
@@ -73,6 +74,15 @@ class _LocalWindows:
 
 
 _local = _LocalWindows()
+_scripts: dict[int, Any] = {}
+
+
+def _hit_script(redis: Any) -> Any:
+    """The Lua script registered once per client (EVALSHA afterwards, not the script text each time)."""
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(_HIT_SCRIPT)
+    return script
 
 
 def rate_limit_hit(client: str, rate_class: str) -> RateDecision | None:
@@ -88,7 +98,7 @@ def rate_limit_hit(client: str, rate_class: str) -> RateDecision | None:
         count, ttl_ms = _local.hit(key, window_ms)
     else:
         try:
-            count, ttl_ms = redis.eval(_HIT_SCRIPT, 1, key, window_ms)
+            count, ttl_ms = _hit_script(redis)(keys=[key], args=[window_ms])
         except Exception as exc:
             warn_every(logger, "rate limiter (Redis)", exc)
             return None
