@@ -11,7 +11,7 @@ from django.conf import settings
 from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
-from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope
+from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
 from monitoring.services.ratelimit import RateDecision, rate_limit_hit
 
 
@@ -71,3 +71,9 @@ def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
     Raises Unauthorized/Forbidden (close the connection, e.g. with code 4401/4403) as for HTTP.
     """
     return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))
+
+
+def mcp_guard(headers: Mapping[str, str], client_ip: str) -> None:
+    """For ARGUS_MCP_HTTP_GUARD: /mcp behind the same keys and real-time limit as REST (raises ApiError)."""
+    raw_key = raw_key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
+    request_guard(path="/mcp", method="POST", raw_key=raw_key, ip=client_ip)

@@ -10,10 +10,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from argus_site.api.errors import Forbidden, Unauthorized
+from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, api_key_revoke
-from monitoring.services.guard import websocket_authenticate
+from monitoring.services.guard import mcp_guard, websocket_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,16 @@ def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any
         websocket_authenticate({**scope, "query_string": f"api_key={cache_only}".encode()})
     reader, raw = make_key("market_data:read")
     assert websocket_authenticate({**scope, "headers": [(b"x-api-key", raw.encode())]}) == reader
+
+
+def test_mcp_guard_applies_keys_and_the_realtime_limit(settings: Any, spec_limits: Any, make_key: Any) -> None:
+    settings.ARGUS_PRODUCTION, settings.ARGUS_REQUIRE_API_KEY = True, True
+    with pytest.raises(Unauthorized):
+        mcp_guard({}, "10.2.2.2")
+    _, raw = make_key("market_data:read")
+    spec_limits["realtime"] = (2, 60.0)
+    mcp_guard({"authorization": f"Bearer {raw}"}, "10.2.2.2")
+    mcp_guard({"x-api-key": raw}, "10.2.2.2")
+    with pytest.raises(RateLimitExceeded) as refused:
+        mcp_guard({"x-api-key": raw}, "10.2.2.2")
+    assert refused.value.headers["X-RateLimit-Remaining"] == "0"
