@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test prod install install-dev reference bench clean
+.PHONY: run test prod install install-dev reference bench bench-http clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ prod: reference
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+# The HTTP API against a raw-ASGI baseline (needs PostgreSQL and Redis on 127.0.0.1; see README).
+bench-http: install-dev
+	$(BIN)/python bench/http_api.py
 
 clean:
 	rm -rf $(VENV) var

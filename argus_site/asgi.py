@@ -8,15 +8,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
 django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from argus_site.lifespan import Lifespan  # noqa: E402
+from marketdata.fastpath import LatestFastPath  # noqa: E402
 from marketdata.routing import websocket_urlpatterns  # noqa: E402
+from monitoring.asgi import MonitoredFastPath  # noqa: E402
 from monitoring.security import websocket_origin_validator  # noqa: E402
 
 application = Lifespan(
     ProtocolTypeRouter(
         {
-            "http": django_http,
+            # Cached /latest answered in the event loop; everything else goes to Django.
+            "http": MonitoredFastPath(LatestFastPath(django_http), django_http)
+            if settings.ARGUS_HTTP_FAST_PATH
+            else django_http,
             "websocket": websocket_origin_validator(URLRouter(websocket_urlpatterns)),
         }
     )

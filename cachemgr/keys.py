@@ -27,6 +27,69 @@ def calendar_version_key() -> str:
     return cache_key("calendar", "version")
 
 
+def latest_quote_key(symbol: str) -> str:
+    """The latest quote payload of one symbol (rule LATEST_DATA; written through by the feed)."""
+    return cache_key("quote", symbol)
+
+
+def instrument_info_key(symbol: str) -> str:
+    """An instrument's reference data (rule BASIC_INFO)."""
+    return cache_key("instrument", symbol)
+
+
+def history_key(symbol: str, period: str, start: object, end: object, adjust: str = "none") -> str:
+    """Bars of one symbol for one period, date range and price adjustment (rule HISTORY_DATA)."""
+    return cache_key("history", symbol, period, start, end, adjust)
+
+
+def cache_entry_key(rule: str, key: str) -> str:
+    """Where a cachemgr entry is stored in L2/L3: under its rule, so one rule can be counted and cleared."""
+    return f"{rule}:{key}"
+
+
+def cache_process_key(process_id: str) -> str:
+    """One process's published cache counters (expires when the process stops publishing)."""
+    return redis_key("cache", "proc", process_id)
+
+
+def cache_process_pattern() -> str:
+    """Matches every process's published cache counters."""
+    return redis_key("cache", "proc", "*")
+
+
+def cache_control_channel() -> str:
+    """Pub/sub channel on which clear and optimize requests reach every process."""
+    return redis_key("cache", "control")
+
+
+def cache_reply_key(request_id: str) -> str:
+    """List on which processes answer one broadcast request."""
+    return redis_key("cache", "reply", request_id)
+
+
+def cache_rules_version_key() -> str:
+    """Bumped whenever a cache rule changes; every process reloads its rules when it moves."""
+    return redis_key("cache", "rules", "version")
+
+
+def cache_optimize_window_key() -> str:
+    """The aggregated counters at the last optimize run (so the next run looks at the window since)."""
+    return cache_key("cache", "optimize", "window")
+
+
+# --- Market-data REST API (issue 3). Cached values are the payload dicts of marketdata/payloads.py.
+
+
+def latest_full_key(symbol: str) -> str:
+    """The full snapshot of `symbol` (LATEST_DATA): `payloads.full_payload` dict at the deepest book."""
+    return cache_key("full", symbol)
+
+
+def adjust_factors_key(symbol: str) -> str:
+    """Cumulative price-adjustment factors of `symbol` per ex-date (BASIC_INFO)."""
+    return cache_key("adjust", symbol)
+
+
 def feed_status_key() -> str:
     """The feed's last poll: {"last_poll": epoch seconds, "source": name, "ticks": n, "error": text|None}.
 

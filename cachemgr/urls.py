@@ -1,3 +1,10 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from cachemgr import views
+
+urlpatterns = [
+    path("stats", views.CacheStatsView.as_view(), name="cache-stats"),
+    path("clear", views.CacheClearView.as_view(), name="cache-clear"),
+    path("optimize", views.CacheOptimizeView.as_view(), name="cache-optimize"),
+    path("config", views.CacheConfigView.as_view(), name="cache-config"),
+]

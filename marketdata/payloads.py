@@ -1,11 +1,24 @@
-"""One contract per payload: the quote shape REST, WebSocket and MCP all send is built here."""
+"""One contract per payload: the shapes REST, WebSocket and MCP all send are built here.
+
+Stable functions (other interfaces import them; change them only with every caller):
+- `quote_payload(tick, name=)`: the spec's quote object (GET /latest). It is also the value cached
+  under `cachemgr.keys.latest_quote_key(symbol)` with rule LATEST_DATA: the feed writes it there
+  (`cache_store("LATEST_DATA", latest_quote_key(symbol), quote_payload(tick, name=name))`) and the
+  REST fast path serves it as is.
+- `full_payload(tick, trades, name=)`: the spec's full snapshot (GET /full) with every book level
+  the source has; `trim_full` cuts it to the asked sections and depth.
+- `bar_payload(bar, prev_close=, factor=)`: one history row (GET /history).
+- `instrument_payload(info, price=)`: the spec's instrument detail (GET /instrument_detail).
+- `provenance(source, as_of=)`: where data came from; every market-data response carries it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from marketdata.sources.base import DataSource, Tick
+from marketdata.sources.base import Bar, DataSource, InstrumentInfo, Level, Tick, Trade
 
 # The spec's quote fields (GET /api/v1/market_data/latest), in the spec's order.
 QUOTE_FIELDS = (
@@ -22,6 +35,10 @@ QUOTE_FIELDS = (
     "prev_close",
     "timestamp",
 )
+# The spec's `basic` section of GET /full.
+BASIC_FIELDS = ("symbol", "name", "price", "change", "change_pct", "volume", "turnover", "timestamp")
+FULL_SECTIONS = ("basic", "orderbook", "trades")
+BAR_FIELDS = ("date", "open", "high", "low", "close", "volume", "turnover", "change", "change_pct")
 
 
 def iso_utc(moment: datetime) -> str:
@@ -47,6 +64,101 @@ def quote_payload(tick: Tick, *, name: str) -> dict[str, Any]:
     }
 
 
-def provenance(source: DataSource, *, as_of: datetime | None) -> dict[str, Any]:
+def select_fields(payload: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """The payload cut to `fields` (in the asked order); None keeps it whole."""
+    if not fields:
+        return payload
+    return {name: payload[name] for name in fields if name in payload}
+
+
+def _levels(levels: Iterable[Level]) -> list[dict[str, Any]]:
+    return [{"price": level.price, "volume": level.volume} for level in levels]
+
+
+def trade_payload(trade: Trade) -> dict[str, Any]:
+    """One recent trade: price, volume (shares), direction (buy, sell or neutral), timestamp."""
+    return {
+        "price": trade.price,
+        "volume": trade.volume,
+        "direction": trade.direction,
+        "timestamp": iso_utc(trade.time),
+    }
+
+
+def full_payload(tick: Tick, trades: Sequence[Trade], *, name: str) -> dict[str, Any]:
+    """The spec's full snapshot with every book level the source gave; `trim_full` cuts it per request."""
+    quote = quote_payload(tick, name=name)
+    return {
+        "basic": {field: quote[field] for field in BASIC_FIELDS},
+        "orderbook": {"bids": _levels(tick.bids), "asks": _levels(tick.asks)},
+        "trades": [trade_payload(trade) for trade in trades],
+    }
+
+
+def trim_full(payload: dict[str, Any], *, sections: Sequence[str], depth: int) -> dict[str, Any]:
+    """A full snapshot cut to the asked sections, the book to `depth` levels (fewer if the source has fewer)."""
+    trimmed: dict[str, Any] = {}
+    for section in sections:
+        if section == "orderbook":
+            book = payload["orderbook"]
+            trimmed["orderbook"] = {"bids": book["bids"][:depth], "asks": book["asks"][:depth]}
+        else:
+            trimmed[section] = payload[section]
+    return trimmed
+
+
+def bar_payload(bar: Bar, *, prev_close: float | None, factor: float = 1.0) -> dict[str, Any]:
+    """One history row. Prices times `factor` (1.0 = unadjusted), rounded to the 0.01 tick; volume as traded.
+
+    `change`/`change_pct` compare with the previous bar's close (adjusted alike); null when there is none.
+    Intraday rows add `time`, the bar's end in UTC (xtquant's convention).
+    """
+    close = round(bar.close * factor, 2)
+    row: dict[str, Any] = {
+        "date": bar.trading_day.isoformat(),
+        "open": round(bar.open * factor, 2),
+        "high": round(bar.high * factor, 2),
+        "low": round(bar.low * factor, 2),
+        "close": close,
+        "volume": bar.volume,
+        "turnover": bar.turnover,
+        "change": round(close - prev_close, 2) if prev_close is not None else None,
+        "change_pct": round((close - prev_close) / prev_close * 100, 2) if prev_close else None,
+    }
+    if bar.period not in ("1d", "1w", "1mon"):
+        row["time"] = iso_utc(bar.time)
+    return row
+
+
+def instrument_payload(info: InstrumentInfo, *, price: float | None) -> dict[str, Any]:
+    """The spec's instrument detail; market_cap = price x total shares, null when either is unknown."""
+    market_cap = round(price * info.total_shares, 2) if price is not None and info.total_shares else None
+    return {
+        "symbol": info.symbol,
+        "name": info.name,
+        "full_name": info.full_name,
+        "industry": info.industry,
+        "sector": info.sector,
+        "market": info.board,
+        "list_date": info.list_date.isoformat() if info.list_date else None,
+        "total_shares": info.total_shares,
+        "float_shares": info.float_shares,
+        "market_cap": market_cap,
+        "pe_ratio": info.pe_ratio,
+        "pb_ratio": info.pb_ratio,
+        "dividend_yield": info.dividend_yield,
+    }
+
+
+def provenance_of(name: str, *, simulated: bool, as_of: datetime | date | str | None) -> dict[str, Any]:
+    """`{"source", "simulated", "as_of"}`: the source's name, whether it is simulated, the data's own time."""
+    if isinstance(as_of, datetime):
+        as_of = iso_utc(as_of)
+    elif isinstance(as_of, date):
+        as_of = as_of.isoformat()
+    return {"source": name, "simulated": simulated, "as_of": as_of}
+
+
+def provenance(source: DataSource, *, as_of: datetime | date | str | None) -> dict[str, Any]:
     """Where data came from: every market-data response carries this, so simulated data is never mistaken for real."""
-    return {"source": source.name, "simulated": source.simulated, "as_of": iso_utc(as_of) if as_of else None}
+    return provenance_of(source.name, simulated=source.simulated, as_of=as_of)

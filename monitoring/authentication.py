@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
@@ -35,3 +36,18 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="argus"'
+
+
+class ApiKeySchema(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema (drf-spectacular) describes API-key authentication."""
+
+    target_class = "monitoring.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_requirement(self, auto_schema: Any) -> None:  # type: ignore[override]
+        # Whether a key is needed depends on the deployment (monitoring.policy), not on the view, so
+        # operations do not declare it; the scheme itself is listed under components.
+        return None
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer <key> (or X-API-Key)"}

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from argus_site.api.errors import ApiError, json_error
+from monitoring.asgi import GUARD, OBSERVED
 from monitoring.logfilters import redact_query
 from monitoring.services.apikeys import raw_key_from_headers
 from monitoring.services.guard import request_guard
@@ -79,6 +80,10 @@ class RequestMonitorMiddleware:
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         """Runs after routing, so unknown paths are not charged; DRF and plain views alike."""
+        decided = getattr(request, "scope", {}).get(GUARD)
+        if decided is not None:  # already charged by monitoring.asgi in front of a fast path
+            request.argus_api_key, request.argus_rate = decided.api_key, decided.rate  # type: ignore[attr-defined]
+            return None
         raw_key = raw_key_from_headers(
             request.headers.get("Authorization"), request.headers.get("X-API-Key"), request.META.get("QUERY_STRING", "")
         )
@@ -93,6 +98,9 @@ class RequestMonitorMiddleware:
         return None
 
     def _observe(self, request: HttpRequest, response: HttpResponse, ms: float) -> None:
+        scope = getattr(request, "scope", None)
+        if scope is not None and OBSERVED in scope:
+            scope[OBSERVED] = True  # tell monitoring.asgi this request is counted and logged here
         path = request.path_info
         if not path.startswith(settings.ARGUS_METRICS_EXCLUDE):
             match = getattr(request, "resolver_match", None)

@@ -66,5 +66,11 @@ def _clear_caches() -> Iterator[None]:
 
     # A test that stops Redis must not break the next test's start.
     with contextlib.suppress(Exception):
-        caches["default"].clear()
+        backend = caches["default"]
+        # django-redis's clear() is FLUSHDB, which would wipe other checkouts' keys in the shared
+        # Redis; delete_pattern only touches this checkout's KEY_PREFIX.
+        if hasattr(backend, "delete_pattern"):
+            backend.delete_pattern("*")
+        else:
+            backend.clear()
     yield

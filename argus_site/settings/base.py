@@ -149,6 +149,7 @@ STATIC_ROOT = VAR_DIR / "static"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
 # topology needs a collectstatic step or a separate web server for them.
 WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 # --- Caches (L2 = "default", L3 = "l3"; L1 is process memory, see cachemgr) ------------------
 CACHE_TTL_DEFAULT = cfg.integer("CACHE_TTL_DEFAULT", 300, minimum=1)
@@ -302,19 +303,64 @@ LOGGING: dict[str, Any] = {
 # --- Sources and imports (issue 2) -----------------------------------------------------------
 
 # --- Market-data REST API (issue 3) ----------------------------------------------------------
+# Answer fully cached GET /latest in the event loop, without Django's per-request thread hops.
+ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
+# `format` is an ordinary query parameter (history's format=csv), not DRF's renderer override.
+REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None
+# /api/docs/ serves Swagger UI from drf-spectacular-sidecar's bundled assets: no CDN needed.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update(
+    {
+        "SWAGGER_UI_DIST": "SIDECAR",
+        "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+        "REDOC_DIST": "SIDECAR",
+        "COMPONENT_SPLIT_REQUEST": True,
+        # 3.1: nullable fields are `type: [..., "null"]`, which JSON Schema validators understand.
+        "OAS_VERSION": "3.1.0",
+    }
+)
 
 # --- Cache manager (issue 4) -----------------------------------------------------------------
+# L1 is each process's own memory: bounded by entries and by bytes (pickled size of the values).
+ARGUS_CACHE_L1_MAX_ENTRIES = cfg.integer("ARGUS_CACHE_L1_MAX_ENTRIES", 20000, minimum=1)
+ARGUS_CACHE_L1_MAX_MB = cfg.number("ARGUS_CACHE_L1_MAX_MB", 64.0, minimum=0.01)
+# With Redis, another process (the feed) may replace an entry: an L1 copy is re-read from L2 after
+# this many seconds. Without Redis all writes go through the one process, so the TTL alone rules.
+ARGUS_CACHE_L1_REFRESH = cfg.number("ARGUS_CACHE_L1_REFRESH", 1.0, minimum=0.0)
+# How often each process publishes its counters and checks for rule changes (Redis only).
+ARGUS_CACHE_SYNC_INTERVAL = cfg.number("ARGUS_CACHE_SYNC_INTERVAL", 1.0, minimum=0.1)
+# After a Redis error, L2 is skipped for this long before one request tries it again.
+ARGUS_CACHE_L2_RETRY = cfg.number("ARGUS_CACHE_L2_RETRY", 2.0, minimum=0.1)
+# optimize drops L1 entries nobody has read for this long.
+ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum=1.0)
 
 # --- Feed and WebSocket streaming (issue 5) --------------------------------------------------
 
 # --- MCP (issue 6) ---------------------------------------------------------------------------
 
 # --- Pools (issue 7) -------------------------------------------------------------------------
+POOL_MAX_IDLE_TIME = cfg.number("POOL_MAX_IDLE_TIME", 300.0, minimum=0.0)
+POOL_SCALE_FACTOR = cfg.number("POOL_SCALE_FACTOR", 1.5, minimum=1.0)
+# How often a process compares its pool config with the shared version token (seconds).
+ARGUS_POOL_SYNC_INTERVAL = cfg.number("ARGUS_POOL_SYNC_INTERVAL", 1.0, minimum=0.0)
+# With Redis: how often each process publishes its pool measurements, and when they count as gone.
+ARGUS_POOL_PUBLISH_INTERVAL = cfg.number("ARGUS_POOL_PUBLISH_INTERVAL", 2.0, minimum=0.1)
+ARGUS_POOL_METRICS_STALE = cfg.number("ARGUS_POOL_METRICS_STALE", 10.0, minimum=1.0)
+# Health probes: timeout (capped by the pool's timeout), and data freshness during trading hours.
+ARGUS_POOL_HEALTH_TIMEOUT = cfg.number("ARGUS_POOL_HEALTH_TIMEOUT", 5.0, minimum=0.1)
+ARGUS_POOL_MAX_DATA_AGE = cfg.number("ARGUS_POOL_MAX_DATA_AGE", 120.0, minimum=1.0)
+ARGUS_POOL_PROBE_SYMBOL = cfg.text("ARGUS_POOL_PROBE_SYMBOL", "000001.SZ")
+# Sent as X-API-Key to upstream nodes whose API keys are enabled.
+ARGUS_POOL_API_KEY = cfg.text("ARGUS_POOL_API_KEY", "")
 
 # --- Monitoring, rate limits, API keys, alerts (issue 8) -------------------------------------
 # API keys: production (DATABASE_URL/REDIS_URL set) always needs a scoped key for management
 # endpoints; market-data reads need one only when ARGUS_REQUIRE_API_KEY is on.
 ARGUS_REQUIRE_API_KEY = cfg.flag("ARGUS_REQUIRE_API_KEY", False)
+# development = the spec's 开发环境 (no key needed anywhere); production = the rules above.
+ARGUS_AUTH_MODE = cfg.text("ARGUS_AUTH_MODE", "production" if ARGUS_PRODUCTION else "development")
+if ARGUS_AUTH_MODE not in ("development", "production"):
+    raise ImproperlyConfigured(f"ARGUS_AUTH_MODE={ARGUS_AUTH_MODE!r}: expected development or production")
 # Rate limits (the spec's 限流规则): class -> (requests, window seconds), per API key, else per IP.
 ARGUS_RATE_LIMIT_WINDOW = cfg.number("ARGUS_RATE_LIMIT_WINDOW", 60.0, minimum=0.1)
 ARGUS_RATE_LIMITS: dict[str, tuple[int, float]] = {

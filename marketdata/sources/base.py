@@ -85,6 +85,9 @@ class Tick:
     status: TickStatus = TickStatus.TRADING
     limit_up: float | None = None
     limit_down: float | None = None
+    # Set by sources that replay another moment (the simulated "replay" clock): the exchange time
+    # the snapshot reproduces, while `time` is when it was produced.
+    simulated_time: datetime | None = None
 
     @property
     def change(self) -> float:

@@ -21,8 +21,9 @@ class GuardResult:
     rate: RateDecision | None
 
 
-def _key_required(policy: Policy) -> bool:
-    if not settings.ARGUS_PRODUCTION:
+def key_required(policy: Policy) -> bool:
+    """Whether `policy` needs a key under the current settings (production, ARGUS_REQUIRE_API_KEY)."""
+    if settings.ARGUS_AUTH_MODE != "production":
         return False  # the spec's development mode: 暂不需要（开发环境）
     return policy.access == "manage" or (policy.access == "read" and settings.ARGUS_REQUIRE_API_KEY)
 
@@ -30,7 +31,7 @@ def _key_required(policy: Policy) -> bool:
 def access_check(policy: Policy, raw_key: str | None) -> ApiKey | None:
     """The authenticated key (or None when anonymous access is allowed); raises UNAUTHORIZED/FORBIDDEN."""
     if raw_key is None:
-        if _key_required(policy):
+        if key_required(policy):
             raise Unauthorized(
                 f"this endpoint needs an API key with scope {policy.scope}; send Authorization: Bearer <key>"
             )

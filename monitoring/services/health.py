@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.module_loading import import_string
 
-from cachemgr.keys import cache_key, feed_status_key
+from cachemgr.keys import feed_status_key
+from cachemgr.services import cache_health
 from marketdata.sources import get_source
 
 logger = logging.getLogger("argus.monitoring")
@@ -48,8 +48,7 @@ def probe_database() -> Probe:
     return Probe("healthy", connection.vendor, ms)
 
 
-# Probes other areas provide, looked up by name so either side can land first.
-CACHE_HEALTH_FUNCTIONS = ("cachemgr.services.health.cache_health", "cachemgr.services.cache_health")
+# The feed's per-symbol staleness, looked up by name so either side can land first.
 FEED_STATUS_FUNCTIONS = ("marketdata.services.feed.feed_status",)
 
 
@@ -62,40 +61,9 @@ def _optional(paths: tuple[str, ...]) -> Any | None:
     return None
 
 
-def _cache_health_hook() -> Probe | None:
-    """The cache manager's own probe (healthy | degraded | unhealthy), when it provides one."""
-    hook = _optional(CACHE_HEALTH_FUNCTIONS)
-    if hook is None:
-        return None
-    result = hook()
-    if isinstance(result, dict):
-        return Probe(str(result.get("status", "unhealthy")), str(result.get("detail", "")), 0.0)
-    return Probe(str(result.status), str(result.detail), float(getattr(result, "latency_ms", 0.0)))
-
-
 def probe_cache() -> Probe:
-    try:
-        hooked = _cache_health_hook()
-    except Exception as exc:
-        return Probe("unhealthy", f"cache_health: {exc}", 0.0)
-    if hooked is not None:
-        return hooked
-    key = cache_key("health", uuid.uuid4().hex)
-
-    def roundtrip() -> bool:
-        cache.set(key, 1, timeout=5)
-        ok = cache.get(key) == 1
-        cache.delete(key)
-        return ok
-
-    backend = "redis" if settings.USE_REDIS else "in-process"
-    try:
-        ok, ms = _timed(roundtrip)
-    except Exception as exc:
-        return Probe("unhealthy", f"{backend}: {exc}", 0.0)
-    return Probe(
-        "healthy" if ok else "unhealthy", backend if ok else f"{backend}: wrote a key and could not read it", ms
-    )
+    health = cache_health()
+    return Probe(health.status, health.detail, health.latency_ms)
 
 
 def probe_source() -> Probe:

@@ -30,7 +30,7 @@ SPEC_LIMITS = {"realtime": (100, 60.0), "history": (50, 60.0), "management": (20
 def routes(settings: Any) -> None:
     """Stand-in routes, in the spec's development mode unless a test asks for `production`."""
     settings.ROOT_URLCONF = "tests.monitoring.stub_urls"
-    settings.ARGUS_PRODUCTION = False
+    settings.ARGUS_AUTH_MODE = "development"
     settings.ARGUS_REQUIRE_API_KEY = False
 
 
@@ -44,7 +44,7 @@ def spec_limits(settings: Any, routes: None) -> Iterator[dict[str, tuple[int, fl
 
 @pytest.fixture
 def production(settings: Any, routes: None) -> None:
-    settings.ARGUS_PRODUCTION = True
+    settings.ARGUS_AUTH_MODE = "production"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.test import Client
 from cachemgr.keys import feed_status_key
 from tests.monitoring.conftest import argus_server, free_port, private_redis, wait_until
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
 
 def test_health_has_the_spec_shape(client: Client) -> None:

@@ -137,7 +137,7 @@ def test_logs_never_hold_keys(client: Client, routes: None, make_key: Any) -> No
 
 
 def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any) -> None:
-    settings.ARGUS_PRODUCTION, settings.ARGUS_REQUIRE_API_KEY = True, True
+    settings.ARGUS_AUTH_MODE, settings.ARGUS_REQUIRE_API_KEY = "production", True
     scope: dict[str, Any] = {"type": "websocket", "path": "/ws/market_data", "headers": [], "query_string": b""}
     with pytest.raises(Unauthorized):
         websocket_authenticate(scope)
@@ -149,7 +149,7 @@ def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any
 
 
 def test_mcp_guard_applies_keys_and_the_realtime_limit(settings: Any, spec_limits: Any, make_key: Any) -> None:
-    settings.ARGUS_PRODUCTION, settings.ARGUS_REQUIRE_API_KEY = True, True
+    settings.ARGUS_AUTH_MODE, settings.ARGUS_REQUIRE_API_KEY = "production", True
     with pytest.raises(Unauthorized):
         mcp_guard({}, "10.2.2.2")
     _, raw = make_key("market_data:read")

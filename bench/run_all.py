@@ -1,0 +1,22 @@
+"""`make bench`: every benchmark in bench/, one after the other (add yours to BENCHMARKS)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ["http_api.py"]
+
+
+def main() -> int:
+    failed = 0
+    for name in BENCHMARKS:
+        print(f"== bench/{name}", flush=True)
+        failed += subprocess.call([sys.executable, str(HERE / name), *sys.argv[1:]], cwd=HERE.parent) != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Cache services: the three-level read-through and write-through, statistics, clearing, optimizing,
+rules, preloading and health. Callers import from here."""
+
+from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
+from cachemgr.services.health import CacheHealth, cache_health
+from cachemgr.services.optimize import Optimization, cache_optimize, optimization_body
+from cachemgr.services.preload import PreloadReport, cache_preload
+from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
+from cachemgr.services.stats import Cleared, cache_clear, cache_counters, cache_stats, rules_for_type
+
+__all__ = [
+    "DEFAULT_RULES",
+    "CacheHealth",
+    "CacheResult",
+    "Cleared",
+    "Optimization",
+    "PreloadReport",
+    "Rule",
+    "cache_clear",
+    "cache_config",
+    "cache_counters",
+    "cache_fetch",
+    "cache_forget",
+    "cache_health",
+    "cache_optimize",
+    "cache_preload",
+    "cache_stats",
+    "cache_store",
+    "optimization_body",
+    "rule_update",
+    "rulebook",
+    "rules_for_type",
+]

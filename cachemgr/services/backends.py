@@ -1,0 +1,239 @@
+"""L2 and L3 stores behind one small interface, and the Redis outage breaker.
+
+L2 is Django's "default" cache (django-redis in production, locmem in the embedded default);
+L3 is the "l3" database cache table. Entries are stored under `cache_entry_key(rule, key)` as
+`(stored_at, value)`, so a rule's entries can be counted, measured and cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connections, router
+
+from cachemgr.keys import cache_entry_key
+from cachemgr.services.memory import Freed
+
+logger = logging.getLogger("argus.cache")
+
+# MEMORY USAGE is asked for at most this many keys per rule; beyond, the mean of the sample is used.
+MEMORY_SAMPLE = 2000
+
+
+class Outage:
+    """Tracks whether a level's store answers: logs once when it stops and once when it is back."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.down_since: float | None = None
+        self.last_error = ""
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def usable(self) -> bool:
+        """False while in an outage, except once every ARGUS_CACHE_L2_RETRY seconds to probe."""
+        if self.down_since is None:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now < self._retry_at:
+                return False
+            self._retry_at = now + settings.ARGUS_CACHE_L2_RETRY
+            return True
+
+    def failed(self, exc: BaseException) -> None:
+        with self._lock:
+            self._retry_at = time.monotonic() + settings.ARGUS_CACHE_L2_RETRY
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            if self.down_since is None:
+                self.down_since = time.time()
+                logger.error("%s unreachable; serving from other levels and the source: %s", self.what, self.last_error)
+
+    def succeeded(self) -> None:
+        if self.down_since is not None:
+            with self._lock:
+                if self.down_since is not None:
+                    logger.warning("%s is back after %.1f s", self.what, time.time() - self.down_since)
+                    self.down_since = None
+
+
+outage = Outage("L2 cache (Redis)" if settings.USE_REDIS else "L2 cache")
+l3_outage = Outage("L3 cache (database table)")
+
+
+def level_down(level: str) -> bool:
+    """Whether `level` is in an outage right now."""
+    return (outage if level == "L2" else l3_outage).down_since is not None
+
+
+def l2_get(rule: str, key: str) -> tuple[float, Any] | None:
+    """(stored_at, value) from L2, or None on a miss or while Redis is down."""
+    if not outage.usable():
+        return None
+    try:
+        entry = caches["default"].get(cache_entry_key(rule, key))
+    except Exception as exc:
+        outage.failed(exc)
+        return None
+    outage.succeeded()
+    return entry
+
+
+def l2_set(rule: str, key: str, entry: tuple[float, Any], timeout: float) -> None:
+    if not outage.usable():
+        return
+    try:
+        caches["default"].set(cache_entry_key(rule, key), entry, timeout=max(1, int(timeout + 0.999)))
+    except Exception as exc:
+        outage.failed(exc)
+        return
+    outage.succeeded()
+
+
+def l3_get(rule: str, key: str) -> tuple[float, Any] | None:
+    if not l3_outage.usable():
+        return None
+    try:
+        entry = caches["l3"].get(cache_entry_key(rule, key))
+    except Exception as exc:
+        l3_outage.failed(exc)
+        return None
+    l3_outage.succeeded()
+    return entry
+
+
+def l3_set(rule: str, key: str, entry: tuple[float, Any], timeout: float) -> None:
+    if not l3_outage.usable():
+        return
+    try:
+        caches["l3"].set(cache_entry_key(rule, key), entry, timeout=max(1, int(timeout + 0.999)))
+    except Exception as exc:
+        l3_outage.failed(exc)
+        return
+    l3_outage.succeeded()
+
+
+# --- measuring and clearing whole rules -------------------------------------------------------
+
+
+def _redis() -> Any:
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _l2_raw_keys(rule: str) -> Iterator[bytes]:
+    pattern = caches["default"].make_key(cache_entry_key(rule, "*"))
+    yield from _redis().scan_iter(match=pattern, count=1000)
+
+
+def _locmem_items(rule: str) -> list[tuple[str, int]]:
+    """(raw key, pickled size) of a rule's live entries in the embedded default's locmem L2."""
+    backend = caches["default"]
+    prefix = backend.make_key(cache_entry_key(rule, ""))
+    store: dict[str, bytes] = getattr(backend, "_cache", {})
+    expiry: dict[str, float] = getattr(backend, "_expire_info", {})
+    now = time.time()
+    return [
+        (key, len(value) + len(key))
+        for key, value in list(store.items())
+        if key.startswith(prefix) and (expiry.get(key) is None or expiry[key] > now)
+    ]
+
+
+def l2_figures(rule: str) -> tuple[int, int | None]:
+    """(keys, bytes) of one rule in L2: Redis MEMORY USAGE (sampled past MEMORY_SAMPLE keys) or locmem sizes."""
+    if not settings.USE_REDIS:
+        items = _locmem_items(rule)
+        return len(items), sum(size for _, size in items)
+    keys = list(_l2_raw_keys(rule))
+    sample = keys[:MEMORY_SAMPLE]
+    pipe = _redis().pipeline(transaction=False)
+    for key in sample:
+        pipe.memory_usage(key)
+    sizes = [size for size in pipe.execute() if size is not None]
+    if not keys:
+        return 0, 0
+    if not sizes:
+        return len(keys), None
+    return len(keys), round(sum(sizes) / len(sizes) * len(keys))
+
+
+def l2_clear(rule: str) -> Freed:
+    """Delete a rule's L2 entries; counts and measures exactly what was deleted."""
+    freed = Freed()
+    if not settings.USE_REDIS:
+        backend = caches["default"]
+        skip = len(backend.make_key(""))
+        for raw_key, size in _locmem_items(rule):
+            backend.delete(raw_key[skip:])
+            freed.keys += 1
+            freed.bytes += size
+        return freed
+    client = _redis()
+    keys = list(_l2_raw_keys(rule))
+    for start in range(0, len(keys), 500):
+        batch = keys[start : start + 500]
+        pipe = client.pipeline(transaction=False)
+        for key in batch:
+            pipe.memory_usage(key)
+        sizes = pipe.execute()
+        deleted = client.unlink(*batch)
+        freed.keys += deleted
+        freed.bytes += sum(size or 0 for size in sizes)
+    return freed
+
+
+def _l3_table() -> tuple[Any, str]:
+    backend: Any = caches["l3"]
+    connection = connections[router.db_for_write(backend.cache_model_class) or "default"]
+    return connection, connection.ops.quote_name(backend._table)
+
+
+def _l3_prefix(rule: str) -> str:
+    return caches["l3"].make_key(cache_entry_key(rule, ""))
+
+
+def l3_figures(rule: str) -> tuple[int, int]:
+    """(keys, bytes) of a rule's unexpired rows in the L3 table (bytes: key plus stored value)."""
+    connection, table = _l3_table()
+    prefix = _l3_prefix(rule)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(LENGTH(cache_key) + LENGTH(value)), 0) FROM {table} "
+            "WHERE SUBSTR(cache_key, 1, %s) = %s AND expires > %s",
+            [len(prefix), prefix, connection.ops.adapt_datetimefield_value(_now())],
+        )
+        count, size = cursor.fetchone()
+    return int(count), int(size)
+
+
+def l3_clear(rule: str, *, expired_only: bool = False) -> Freed:
+    """Delete a rule's rows (or only its expired ones) from the L3 table; counts and measures them."""
+    connection, table = _l3_table()
+    prefix = _l3_prefix(rule)
+    where = "SUBSTR(cache_key, 1, %s) = %s"
+    params: list[Any] = [len(prefix), prefix]
+    if expired_only:
+        where += " AND expires <= %s"
+        params.append(connection.ops.adapt_datetimefield_value(_now()))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(LENGTH(cache_key) + LENGTH(value)), 0) FROM {table} WHERE {where}",
+            params,
+        )
+        count, size = cursor.fetchone()
+        cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+    return Freed(int(count), int(size))
+
+
+def _now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now().replace(microsecond=0)

@@ -1,0 +1,93 @@
+"""The read-through every cached read uses (L1 -> L2 -> L3 -> source) and the feed's write-through."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from cachemgr.services import backends, state, sync
+from cachemgr.services.memory import Entry, measure
+from cachemgr.services.rules import Rule, rulebook
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CacheResult(Generic[T]):
+    value: T
+    hit: bool
+    level: str | None  # "L1", "L2", "L3", or None when loaded from the source
+    age_seconds: float | None  # how old the cached value is; None when just loaded
+
+
+def cache_fetch(rule: str, key: str, loader: Callable[[], T], *, use_cache: bool = True) -> CacheResult[T]:
+    """Read `key` under `rule` through the levels the rule names, loading and filling them on a miss.
+
+    use_cache=False goes to the source and refreshes every level. The value is shared with other
+    callers: treat it as read-only.
+    """
+    sync.ensure_started()
+    spec = rulebook.get(rule)
+    if use_cache:
+        now = time.time()
+        found = _lookup(spec, key, now)
+        state.counters.fetch(rule, found is not None)
+        if found is not None:
+            level, stored_at, value = found
+            return CacheResult(value, True, level, round(max(0.0, now - stored_at), 3))
+    value = loader()
+    _fill(spec, key, value, time.time(), spec.stores)
+    return CacheResult(value, False, None, None)
+
+
+def cache_store(rule: str, key: str, value: object) -> None:
+    """Write-through: replace `key` in every level of `rule` now (the feed, on every tick)."""
+    sync.ensure_started()
+    spec = rulebook.get(rule)
+    state.counters.store(rule, key)
+    _fill(spec, key, value, time.time(), spec.stores)
+
+
+def cache_forget(rule: str, key: str) -> None:
+    """Drop one key from this process's L1 (the shared levels keep theirs until their TTL)."""
+    state.l1.delete(rule, key)
+
+
+def _lookup(spec: Rule, key: str, now: float) -> tuple[str, float, Any] | None:
+    if "L1" in spec.stores:
+        entry = state.l1.get(spec.name, key)
+        valid = entry is not None and state.l1_valid(spec.name, entry, now)
+        state.counters.lookup("L1", valid)
+        if entry is not None and valid:
+            entry.last_read = now
+            return "L1", entry.stored_at, entry.value
+    for level, read in (("L2", backends.l2_get), ("L3", backends.l3_get)):
+        if level not in spec.stores:
+            continue
+        found = read(spec.name, key)
+        if found is None and backends.level_down(level):
+            continue  # not consulted: that level is in an outage
+        fresh = found is not None and now < found[0] + spec.ttl
+        state.counters.lookup(level, fresh)
+        if found is not None and fresh:
+            stored_at, value = found
+            faster = ("L1",) if level == "L2" else ("L1", "L2")
+            _fill(spec, key, value, stored_at, tuple(s for s in faster if s in spec.stores), now=now)
+            return level, stored_at, value
+    return None
+
+
+def _fill(spec: Rule, key: str, value: Any, stored_at: float, stores: tuple[str, ...], *, now: float = 0.0) -> None:
+    now = now or time.time()
+    remaining = stored_at + spec.ttl - now
+    if remaining <= 0:
+        return
+    if "L1" in stores:
+        entry = Entry(value, stored_at, now, measure(key, value), now)
+        state.l1.put(spec.name, key, entry, priority=spec.priority, max_size=spec.max_size)
+    if "L2" in stores:
+        backends.l2_set(spec.name, key, (stored_at, value), remaining)
+    if "L3" in stores:
+        backends.l3_set(spec.name, key, (stored_at, value), remaining)

@@ -1,0 +1,98 @@
+"""Cache management API (缓存管理 API): thin DRF views over cachemgr.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from argus_site.api.envelope import success
+from argus_site.api.errors import InvalidParameter
+from cachemgr.services import (
+    cache_clear,
+    cache_config,
+    cache_optimize,
+    cache_stats,
+    optimization_body,
+    rule_update,
+)
+from cachemgr.services.stats import MB
+
+
+class CacheStatsView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(success(cache_stats()))
+
+
+class CacheClearView(APIView):
+    def delete(self, request: Request) -> Response:
+        cache_type = request.query_params.get("cache_type") or "all"
+        level = request.query_params.get("level") or None
+        try:
+            cleared = cache_clear(cache_type=cache_type, level=level)
+        except ValueError as exc:
+            raise InvalidParameter(str(exc)) from exc
+        return Response(
+            success(
+                message="缓存清理完成" if cleared.complete else "缓存清理完成（部分进程或存储未响应，数字偏少）",
+                cleared_keys=cleared.keys,
+                freed_memory_mb=round(cleared.bytes / MB, 6),
+            )
+        )
+
+
+class CacheOptimizeView(APIView):
+    def post(self, request: Request) -> Response:
+        result = cache_optimize()
+        return Response(
+            success(
+                message="缓存优化完成",
+                optimizations=result.changes,
+                performance_improvement=optimization_body(result),
+            )
+        )
+
+
+class CacheConfigView(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(success(cache_config()))
+
+    def patch(self, request: Request) -> Response:
+        return self._update(request, partial=True)
+
+    def put(self, request: Request) -> Response:
+        return self._update(request, partial=False)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        rules = _rules_in(request.data)
+        required = {"ttl", "max_size", "level", "priority"}
+        for name, changes in rules.items():
+            missing = required - set(changes)
+            if not partial and missing:
+                raise InvalidParameter(f"{name}: PUT needs {', '.join(sorted(missing))} too (or use PATCH)")
+        try:
+            for name, changes in rules.items():
+                rule_update(name, changes)
+        except ValueError as exc:
+            raise InvalidParameter(str(exc)) from exc
+        return Response(success(cache_config(), message="缓存配置已更新"))
+
+
+def _rules_in(body: Any) -> dict[str, dict[str, Any]]:
+    """`{"cache_rules": {NAME: {field: value}}}` from the body, with JSON types checked."""
+    rules = body.get("cache_rules") if isinstance(body, dict) else None
+    if not isinstance(rules, dict) or not rules:
+        raise InvalidParameter('send {"cache_rules": {"LATEST_DATA": {"ttl": 45}}}: one or more rules to change')
+    for name, changes in rules.items():
+        if not isinstance(changes, dict):
+            raise InvalidParameter(f"cache_rules.{name} must be an object of fields to change")
+        for field in ("ttl", "max_size", "min_ttl", "max_ttl"):
+            value = changes.get(field)
+            if field in changes and (not isinstance(value, int) or isinstance(value, bool)):
+                raise InvalidParameter(f"cache_rules.{name}.{field} must be an integer, got {value!r}")
+        for field in ("level", "priority"):
+            if field in changes and not isinstance(changes[field], str):
+                raise InvalidParameter(f"cache_rules.{name}.{field} must be a string")
+    return rules

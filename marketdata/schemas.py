@@ -1,0 +1,157 @@
+"""Response shapes for the OpenAPI schema (documentation only; responses are built by marketdata.payloads)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from argus_site.api.errors import ERROR_CODES
+
+
+def _num(**kwargs: object) -> serializers.FloatField:
+    return serializers.FloatField(**kwargs)  # type: ignore[arg-type]
+
+
+class ProvenanceSchema(serializers.Serializer):
+    source = serializers.CharField(help_text="the data source's name")  # type: ignore[assignment]
+    simulated = serializers.BooleanField(help_text="true when the data is simulated, never real market data")
+    as_of = serializers.CharField(allow_null=True, help_text="the data's own timestamp (ISO 8601 UTC)")
+
+
+class EnvelopeSchema(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+    timestamp = serializers.CharField()
+    source = ProvenanceSchema()  # type: ignore[assignment]
+    cache_hit = serializers.BooleanField(required=False)
+    cache_age_seconds = _num(allow_null=True, required=False, help_text="age of the oldest cached value served")
+
+
+class QuoteSchema(serializers.Serializer):
+    """The spec's quote; `fields` may narrow it, so no property is required."""
+
+    symbol = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    price = _num(required=False)
+    change = _num(required=False)
+    change_pct = _num(required=False)
+    volume = serializers.IntegerField(required=False)
+    turnover = _num(required=False)
+    high = _num(required=False)
+    low = _num(required=False)
+    open = _num(required=False)
+    prev_close = _num(required=False)
+    timestamp = serializers.CharField(required=False)
+
+
+class LatestResponse(EnvelopeSchema):
+    data = serializers.DictField(child=QuoteSchema(), help_text="keyed by symbol")  # type: ignore[assignment]
+    response_time_ms = _num(help_text="measured time spent serving this request")
+
+
+class BasicSchema(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    price = _num()
+    change = _num()
+    change_pct = _num()
+    volume = serializers.IntegerField()
+    turnover = _num()
+    timestamp = serializers.CharField()
+
+
+class LevelSchema(serializers.Serializer):
+    price = _num()
+    volume = serializers.IntegerField()
+
+
+class OrderbookSchema(serializers.Serializer):
+    bids = LevelSchema(many=True)
+    asks = LevelSchema(many=True)
+
+
+class TradeSchema(serializers.Serializer):
+    price = _num()
+    volume = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=["buy", "sell", "neutral"])
+    timestamp = serializers.CharField()
+
+
+class FullSchema(serializers.Serializer):
+    basic = BasicSchema(required=False)
+    orderbook = OrderbookSchema(required=False)
+    trades = TradeSchema(many=True, required=False)
+
+
+class FullResponse(EnvelopeSchema):
+    data = serializers.DictField(child=FullSchema(), help_text="keyed by symbol")  # type: ignore[assignment]
+    response_time_ms = _num()
+
+
+class BarSchema(serializers.Serializer):
+    date = serializers.CharField(help_text="trading day, YYYY-MM-DD")
+    time = serializers.CharField(required=False, help_text="intraday periods: the bar's end, ISO 8601 UTC")
+    open = _num()
+    high = _num()
+    low = _num()
+    close = _num()
+    volume = serializers.IntegerField()
+    turnover = _num(allow_null=True)
+    change = _num(allow_null=True, help_text="close minus the previous bar's close; null without one")
+    change_pct = _num(allow_null=True)
+
+
+class AdjustmentSchema(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["none", "pre", "post"])
+    description = serializers.CharField()
+    anchor_dates = serializers.DictField(child=serializers.CharField(allow_null=True), help_text="keyed by symbol")
+
+
+class HistoryResponse(EnvelopeSchema):
+    data = serializers.DictField(child=BarSchema(many=True), help_text="keyed by symbol, oldest bar first")  # type: ignore[assignment]
+    total_records = serializers.IntegerField()
+    period = serializers.CharField()
+    adjustment = AdjustmentSchema()
+    response_time_ms = _num()
+
+
+class InstrumentSchema(serializers.Serializer):
+    symbol = serializers.CharField()
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    industry = serializers.CharField()
+    sector = serializers.CharField()
+    market = serializers.CharField(help_text="board, e.g. 深圳主板")
+    list_date = serializers.CharField(allow_null=True)
+    total_shares = serializers.IntegerField(allow_null=True)
+    float_shares = serializers.IntegerField(allow_null=True)
+    market_cap = _num(allow_null=True, help_text="latest price x total shares")
+    pe_ratio = _num(allow_null=True, help_text="null when the source does not have it")
+    pb_ratio = _num(allow_null=True)
+    dividend_yield = _num(allow_null=True)
+
+
+class InstrumentResponse(EnvelopeSchema):
+    data = serializers.DictField(child=InstrumentSchema(), help_text="keyed by symbol")  # type: ignore[assignment]
+    response_time_ms = _num()
+
+
+class CalendarSchema(serializers.Serializer):
+    trading_dates = serializers.ListField(child=serializers.CharField())
+    total_days = serializers.IntegerField()
+    holidays = serializers.ListField(child=serializers.CharField(), help_text="non-trading days, weekends included")
+
+
+class CalendarResponse(EnvelopeSchema):
+    data = CalendarSchema()  # type: ignore[assignment]
+
+
+class ErrorDetailSchema(serializers.Serializer):
+    code = serializers.ChoiceField(choices=list(ERROR_CODES))
+    message = serializers.CharField()
+    details = serializers.CharField(allow_null=True, help_text="what to fix")
+
+
+class ErrorResponse(serializers.Serializer):
+    success = serializers.BooleanField()
+    error = ErrorDetailSchema()
+    timestamp = serializers.CharField()

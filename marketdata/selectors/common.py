@@ -1,0 +1,128 @@
+"""What every market-data selector shares: known symbols, source calls, calendar coverage, cache ages."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.utils.module_loading import import_string
+
+from argus_site.api.errors import InvalidParameter, NotFound, ServiceUnavailable
+from cachemgr.services import CacheResult
+from marketdata.calendar import db_calendar
+from marketdata.models import Instrument
+from marketdata.sources import ALIASES, get_source
+from marketdata.sources.base import DataSource, SourceError
+
+T = TypeVar("T")
+
+
+class _Directory:
+    """Symbol -> name of every instrument, kept per process so cached reads need no database query.
+
+    Reloaded every `_DIRECTORY_SECONDS` and at once when an Instrument row is saved or deleted in
+    this process; a symbol the copy lacks (a new listing, or a typo) is looked up in the table.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[str, str] = {}
+        self._loaded = -_DIRECTORY_SECONDS
+
+    def names(self, symbols: Sequence[str]) -> dict[str, str]:
+        if time.monotonic() - self._loaded > _DIRECTORY_SECONDS:
+            self.reload()
+        missing = [symbol for symbol in symbols if symbol not in self._names]
+        if not missing:
+            return self._names
+        found = dict(Instrument.objects.filter(symbol__in=missing).values_list("symbol", "name"))
+        return {**self._names, **found}
+
+    def reload(self) -> None:
+        names = dict(Instrument.objects.values_list("symbol", "name"))
+        with self._lock:
+            self._names, self._loaded = names, time.monotonic()
+
+    def invalidate(self, **_: Any) -> None:
+        with self._lock:
+            self._loaded = -_DIRECTORY_SECONDS
+
+
+_DIRECTORY_SECONDS = 60.0
+directory = _Directory()
+post_save.connect(directory.invalidate, sender=Instrument, dispatch_uid="marketdata-directory-save")
+post_delete.connect(directory.invalidate, sender=Instrument, dispatch_uid="marketdata-directory-delete")
+
+
+def instrument_names(symbols: Sequence[str]) -> dict[str, str]:
+    """Name per symbol from the Instrument table; NOT_FOUND names every symbol it does not hold."""
+    known = directory.names(symbols)
+    unknown = [symbol for symbol in symbols if symbol not in known]
+    if unknown:
+        raise NotFound(
+            f"unknown symbol(s): {', '.join(unknown)}; they are not in the instrument list "
+            "(check the code and market suffix, or search the admin's instrument list)"
+        )
+    return {symbol: known[symbol] for symbol in symbols}
+
+
+def from_source(source: DataSource, what: str, call: Callable[[], T]) -> T:
+    """Call the source; an outage keeps its code and says what was tried, from which source."""
+    try:
+        return call()
+    except SourceError as exc:
+        raise type(exc)(f"{what} from source '{source.name}' failed: {exc.details}") from exc
+
+
+def current_source() -> DataSource:
+    """The configured source (a failure to build it is an outage, not a crash)."""
+    try:
+        return get_source()
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise ServiceUnavailable(f"the data source could not be started: {exc}") from exc
+
+
+@functools.cache
+def source_identity() -> tuple[str, bool]:
+    """(name, simulated) of the configured source's class, known without building the source."""
+    backend = str(settings.ARGUS_DATA_SOURCE.get("BACKEND", ""))
+    cls = import_string(ALIASES.get(backend, backend))
+    return cls.name, bool(cls.simulated)
+
+
+def check_coverage(markets: Iterable[str], start: date, end: date) -> None:
+    """INVALID_PARAMETER when [start, end] leaves the span the calendar is known for."""
+    for market in sorted(set(markets)):
+        calendar = db_calendar.market(market)
+        if calendar.start is None or calendar.end is None:
+            raise ServiceUnavailable(
+                f"no trading calendar is loaded for market {market}; an operator must run load_reference_data"
+            )
+        if start < calendar.start or end > calendar.end:
+            raise InvalidParameter(
+                f"the {market} trading calendar covers {calendar.start.isoformat()} to {calendar.end.isoformat()}; "
+                "choose start_date and end_date within it"
+            )
+
+
+@dataclass
+class CacheSummary:
+    """Folds per-key cache results: a hit only if every key hit; the age of the oldest value served."""
+
+    hit: bool = True
+    age_seconds: float | None = None
+
+    def add(self, result: CacheResult[Any]) -> Any:
+        self.hit = self.hit and result.hit
+        if result.hit and result.age_seconds is not None:
+            self.age_seconds = max(self.age_seconds or 0.0, result.age_seconds)
+        return result.value

@@ -1,0 +1,129 @@
+"""History bars: trading days only, capped per request, optionally adjusted, cached per window."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from argus_site.api.errors import InvalidParameter
+from cachemgr.keys import history_key
+from cachemgr.services import cache_fetch
+from marketdata.calendar import db_calendar
+from marketdata.payloads import bar_payload, iso_utc, provenance
+from marketdata.selectors.adjustment import Factors, adjustment_factors
+from marketdata.selectors.common import CacheSummary, check_coverage, current_source, from_source, instrument_names
+from marketdata.sources.base import DataSource
+from marketdata.symbols import market_of
+
+HISTORY_MAX_SYMBOLS = 20
+# Bars per trading day (A-shares trade 240 minutes a day) and the most rows one request returns.
+BARS_PER_DAY = {"1m": 240, "5m": 48, "15m": 16, "30m": 8, "1h": 4, "1d": 1, "1w": 1 / 5, "1mon": 1 / 20}
+ROW_CAP = {
+    "1m": 10_000,
+    "5m": 10_000,
+    "15m": 10_000,
+    "30m": 10_000,
+    "1h": 10_000,
+    "1d": 20_000,
+    "1w": 20_000,
+    "1mon": 20_000,
+}
+ADJUST_DESCRIPTIONS = {
+    "none": "不复权: prices as traded",
+    "pre": "前复权: scaled to the latest adjustment factor; bars on or after anchor_date are as traded",
+    "post": "后复权: scaled from the listing price level; bars before anchor_date are as traded",
+}
+# How far back to look for the bar before `start` (its close gives the first row's change).
+_LOOKBACK = {"1w": timedelta(days=14), "1mon": timedelta(days=62)}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryResult:
+    data: dict[str, list[dict[str, Any]]]
+    total_records: int
+    period: str
+    adjustment: dict[str, Any]
+    cache_hit: bool
+    cache_age_seconds: float | None
+    source: dict[str, Any]
+
+
+def check_row_cap(*, symbols: Sequence[str], start: date, end: date, period: str) -> None:
+    """INVALID_PARAMETER, with a narrower end_date to ask for, when the rows would pass the period's cap."""
+    days = {symbol: db_calendar.trading_days(market_of(symbol), start, end) for symbol in symbols}
+    rows = sum(math.ceil(len(found) * BARS_PER_DAY[period]) for found in days.values())
+    cap = ROW_CAP[period]
+    if rows <= cap:
+        return
+    per_symbol_days = max(1, int(cap / (BARS_PER_DAY[period] * len(symbols))))
+    first = days[symbols[0]]
+    hint = f"; e.g. end_date={first[per_symbol_days - 1].isoformat()}, then continue from the next day" if first else ""
+    raise InvalidParameter(
+        f"about {rows} rows asked ({len(symbols)} symbol(s), period {period}); at most {cap} rows per request "
+        f"for period {period}: page by date, at most {per_symbol_days} trading days per request with "
+        f"{len(symbols)} symbol(s){hint}"
+    )
+
+
+def _lookback_start(symbol: str, start: date, period: str) -> date:
+    if period in _LOOKBACK:
+        return start - _LOOKBACK[period]
+    return db_calendar.previous_trading_day(market_of(symbol), start) or start
+
+
+def _rows(source: DataSource, symbol: str, start: date, end: date, period: str, adjust: str) -> dict[str, Any]:
+    factors = adjustment_factors(source=source, symbol=symbol) if adjust != "none" else Factors((), ())
+    first = _lookback_start(symbol, start, period)
+    bars = from_source(
+        source,
+        f"{period} bars of {symbol} from {first} to {end}",
+        lambda: source.bars(symbol, period=period, start=first, end=end),
+    )
+    rows: list[dict[str, Any]] = []
+    prev_close: float | None = None
+    for bar in bars:
+        factor = factors.factor(adjust, bar.trading_day)
+        if bar.trading_day >= start:
+            rows.append(bar_payload(bar, prev_close=prev_close, factor=factor))
+        prev_close = round(bar.close * factor, 2)
+    as_of = next((iso_utc(bar.time) for bar in reversed(bars) if bar.trading_day >= start), None)
+    return {"rows": rows, "anchor_date": factors.anchor(adjust), "as_of": as_of}
+
+
+def history_bars(
+    *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str, use_cache: bool = True
+) -> HistoryResult:
+    """Bars per symbol for [start, end] (trading days only), adjusted as asked, from HISTORY_DATA or the source."""
+    check_coverage((market_of(symbol) for symbol in symbols), start, end)
+    check_row_cap(symbols=symbols, start=start, end=end, period=period)
+    instrument_names(symbols)
+    source = current_source()
+    summary = CacheSummary()
+    data: dict[str, list[dict[str, Any]]] = {}
+    anchors: dict[str, str | None] = {}
+    stamps: list[str] = []
+    for symbol in symbols:
+        result = cache_fetch(
+            "HISTORY_DATA",
+            history_key(symbol, period, start, end, adjust),
+            partial(_rows, source, symbol, start, end, period, adjust),
+            use_cache=use_cache,
+        )
+        window = summary.add(result)
+        data[symbol] = window["rows"]
+        anchors[symbol] = window["anchor_date"]
+        if window["as_of"]:
+            stamps.append(window["as_of"])
+    return HistoryResult(
+        data=data,
+        total_records=sum(len(rows) for rows in data.values()),
+        period=period,
+        adjustment={"type": adjust, "description": ADJUST_DESCRIPTIONS[adjust], "anchor_dates": anchors},
+        cache_hit=summary.hit,
+        cache_age_seconds=summary.age_seconds,
+        source=provenance(source, as_of=max(stamps, default=None)),
+    )

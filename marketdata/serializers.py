@@ -1,0 +1,121 @@
+"""DRF serializers: query validation (with messages that say what to fix) and the OpenAPI response shapes.
+
+Hot paths never serialise responses through these; they only describe them for the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rest_framework import serializers
+
+from marketdata.payloads import FULL_SECTIONS, QUOTE_FIELDS
+from marketdata.selectors import (
+    FULL_MAX_SYMBOLS,
+    HISTORY_MAX_SYMBOLS,
+    INSTRUMENT_MAX_SYMBOLS,
+    LATEST_MAX_SYMBOLS,
+)
+from marketdata.selectors.reference import CALENDAR_MAX_DAYS
+from marketdata.sources.base import PERIODS
+from marketdata.symbols import InvalidSymbol, parse_symbols
+
+
+def _choice(choices: Sequence[Any], **kwargs: Any) -> serializers.ChoiceField:
+    valid = ", ".join(str(choice) for choice in choices)
+    return serializers.ChoiceField(
+        choices=list(choices), error_messages={"invalid_choice": f"'{{input}}' is not one of {valid}"}, **kwargs
+    )
+
+
+def _date(**kwargs: Any) -> serializers.DateField:
+    return serializers.DateField(
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "not a date: use YYYY-MM-DD, e.g. 2024-01-31"},
+        **kwargs,
+    )
+
+
+class SymbolsField(serializers.CharField):
+    """A comma list of symbols, parsed by marketdata.symbols (duplicates folded, at most `maximum`)."""
+
+    def __init__(self, *, maximum: int, **kwargs: Any) -> None:
+        self.maximum = maximum
+        kwargs.setdefault("help_text", f"comma-separated symbols such as 000001.SZ,600000.SH; at most {maximum}")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
+        try:
+            return parse_symbols(str(super().to_internal_value(data)), maximum=self.maximum)
+        except InvalidSymbol as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+
+class CsvChoiceField(serializers.CharField):
+    """A comma list whose items must each be one of `choices`; the error names the valid ones."""
+
+    def __init__(self, *, choices: Sequence[str], **kwargs: Any) -> None:
+        self.valid = tuple(choices)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
+        items = list(dict.fromkeys(item.strip() for item in str(data).split(",") if item.strip()))
+        unknown = [item for item in items if item not in self.valid]
+        if unknown or not items:
+            raise serializers.ValidationError(
+                f"unknown field(s) {', '.join(unknown) or '(empty)'}; valid fields: {', '.join(self.valid)}"
+            )
+        return items
+
+
+class DateRangeMixin(serializers.Serializer):
+    start_date = _date(help_text="first day, YYYY-MM-DD")
+    end_date = _date(help_text="last day, YYYY-MM-DD, not before start_date")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["start_date"] > attrs["end_date"]:
+            raise serializers.ValidationError(
+                f"start_date {attrs['start_date']} is after end_date {attrs['end_date']}; swap them"
+            )
+        return attrs
+
+
+class LatestQuery(serializers.Serializer):
+    symbols = SymbolsField(maximum=LATEST_MAX_SYMBOLS)
+    fields = CsvChoiceField(  # type: ignore[assignment]
+        choices=QUOTE_FIELDS, required=False, help_text=f"subset of {', '.join(QUOTE_FIELDS)}"
+    )
+    use_cache = serializers.BooleanField(default=True, help_text="false reads the source and refreshes the cache")
+
+
+class FullQuery(serializers.Serializer):
+    symbols = SymbolsField(maximum=FULL_MAX_SYMBOLS)
+    fields = CsvChoiceField(  # type: ignore[assignment]
+        choices=("all", *FULL_SECTIONS), required=False, help_text="all (default) or any of basic,orderbook,trades"
+    )
+    depth = _choice([5, 10, 20], default=5, help_text="order-book levels per side")
+    use_cache = serializers.BooleanField(default=True)
+
+
+class HistoryQuery(DateRangeMixin):
+    symbols = SymbolsField(maximum=HISTORY_MAX_SYMBOLS)
+    period = _choice(PERIODS, default="1d", help_text="bar period")
+    adjust = _choice(["none", "pre", "post"], default="none", help_text="none, pre (前复权) or post (后复权)")
+    format = _choice(["json", "csv"], default="json", help_text="csv returns the same rows as a CSV download")
+    use_cache = serializers.BooleanField(default=True)
+
+
+class InstrumentQuery(serializers.Serializer):
+    symbols = SymbolsField(maximum=INSTRUMENT_MAX_SYMBOLS)
+    use_cache = serializers.BooleanField(default=True)
+
+
+class TradingDatesQuery(DateRangeMixin):
+    market = _choice(["SH", "SZ", "BJ", "ALL"], default="ALL", help_text="SH, SZ, BJ or ALL (any market open)")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        if (attrs["end_date"] - attrs["start_date"]).days >= CALENDAR_MAX_DAYS:
+            raise serializers.ValidationError(f"at most {CALENDAR_MAX_DAYS} calendar days per request; split the range")
+        return attrs

@@ -1,0 +1,124 @@
+"""The `files` source: daily bars imported with `import_bars`, served from the database.
+
+End-of-day data only: ticks are the last imported close (no order book, no trades) and intraday
+periods raise PeriodNotAvailable, since the files hold no intraday bars.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import ClassVar
+
+from django.db import DatabaseError
+from django.db.models import Max
+
+from marketdata.models import Bar as BarRow
+from marketdata.models import CorporateAction as ActionRow
+from marketdata.models import Instrument
+from marketdata.sources.aggregate import aggregate_days, period_start
+from marketdata.sources.base import (
+    INTRADAY_PERIODS,
+    Bar,
+    CorporateAction,
+    DataSource,
+    InstrumentInfo,
+    SourceError,
+    SourceHealth,
+    SourceUnavailable,
+    Tick,
+    Trade,
+    TradingCalendar,
+    validate_period,
+)
+from marketdata.symbols import limit_ratio
+
+
+class PeriodNotAvailable(SourceError):
+    """The files hold daily bars only."""
+
+    error_code = "INVALID_PARAMETER"
+    http_status = 400
+
+
+class FilesSource(DataSource):
+    """Imported end-of-day history (Bar and CorporateAction rows)."""
+
+    name: ClassVar[str] = "files"
+
+    def __init__(self, *, calendar: TradingCalendar) -> None:
+        super().__init__(calendar=calendar)
+
+    def instruments(self) -> list[InstrumentInfo]:
+        """Instruments that have imported bars."""
+        symbols = BarRow.objects.values("symbol").distinct()
+        return [_info(row) for row in Instrument.objects.filter(symbol__in=symbols)]
+
+    def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
+        """The last imported daily bar of each symbol as a snapshot (prev_close from the bar before)."""
+        ticks = {}
+        instruments = {row.symbol: row for row in Instrument.objects.filter(symbol__in=list(symbols))}
+        for symbol in symbols:
+            last_two = list(BarRow.objects.filter(symbol=symbol, period="1d").order_by("-time")[:2])
+            if not last_two:
+                continue
+            bar = last_two[0]
+            prev = float(last_two[1].close) if len(last_two) > 1 else float(bar.open)
+            row = instruments.get(symbol)
+            ratio = limit_ratio(row.board, row.kind, is_st=row.is_st) if row else None
+            ticks[symbol] = Tick(
+                symbol=symbol, time=bar.time, trading_day=bar.trading_day, price=float(bar.close),
+                open=float(bar.open), high=float(bar.high), low=float(bar.low), prev_close=prev, volume=bar.volume,
+                turnover=float(bar.turnover) if bar.turnover is not None else 0.0, bids=(), asks=(),
+                limit_up=round(prev * (1 + float(ratio)), 2) if ratio is not None else None,
+                limit_down=round(prev * (1 - float(ratio)), 2) if ratio is not None else None,
+            )  # fmt: skip
+        return ticks
+
+    def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
+        """End-of-day files carry no trades."""
+        return []
+
+    def bars(self, symbol: str, *, period: str, start: date, end: date) -> list[Bar]:
+        """Imported daily bars, or weeks/months aggregated from them."""
+        validate_period(period)
+        if period in INTRADAY_PERIODS:
+            raise PeriodNotAvailable(f"the files source holds daily bars only; ask for 1d, 1w or 1mon, not {period}")
+        first = start if period == "1d" else period_start(start, period)
+        rows = BarRow.objects.filter(symbol=symbol, period="1d", trading_day__gte=first, trading_day__lte=end)
+        days = [_bar(r) for r in rows.order_by("time")]
+        if period == "1d":
+            return days
+        return [bar for bar in aggregate_days(days, period) if bar.trading_day >= start]
+
+    def corporate_actions(self, symbol: str) -> list[CorporateAction]:
+        """Imported dividends and splits."""
+        return [
+            CorporateAction(symbol, r.ex_date, float(r.cash_dividend), float(r.share_ratio))
+            for r in ActionRow.objects.filter(symbol=symbol).order_by("ex_date")
+        ]
+
+    def health(self) -> SourceHealth:
+        """Query the newest imported bar."""
+        started = time.perf_counter()
+        try:
+            newest = BarRow.objects.aggregate(newest=Max("time"))["newest"]
+        except DatabaseError as exc:
+            raise SourceUnavailable(f"cannot read imported bars: {exc}") from exc
+        elapsed = (time.perf_counter() - started) * 1000
+        detail = f"newest bar {newest.isoformat()}" if newest else "no bars imported: run `manage.py import_bars`"
+        return SourceHealth(newest is not None, detail, elapsed, datetime.now(UTC), {"newest": newest})
+
+
+def _bar(r: BarRow) -> Bar:
+    turnover = float(r.turnover) if r.turnover is not None else None
+    return Bar(r.symbol, "1d", r.trading_day, r.time, float(r.open), float(r.high), float(r.low), float(r.close),
+               r.volume, turnover)  # fmt: skip
+
+
+def _info(row: Instrument) -> InstrumentInfo:
+    return InstrumentInfo(
+        row.symbol, row.name, row.full_name, row.board, row.kind, row.industry, row.sector, row.list_date,
+        row.total_shares, row.float_shares, is_st=row.is_st, status=row.status,
+    )  # fmt: skip

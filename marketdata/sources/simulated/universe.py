@@ -1,0 +1,261 @@
+"""The simulated universe: the spec's real names plus deterministic generated ones."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import NormalDist
+
+import numpy as np
+
+from marketdata.sources.base import InstrumentInfo
+from marketdata.symbols import Board, Kind, limit_ratio, market_of
+
+_local = threading.local()
+
+
+def rng(*parts: object) -> np.random.Generator:
+    """A generator seeded from a stable hash of `parts` (never Python's salted hash()).
+
+    Seeding a new Generator costs ~50 us, too slow for thousands of symbols per poll, so each
+    thread reuses one PCG64 and sets its state: the result is valid until the thread's next call.
+    """
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=32).digest()
+    generator = getattr(_local, "generator", None)
+    if generator is None:
+        generator = _local.generator = np.random.Generator(np.random.PCG64(0))
+    generator.bit_generator.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": int.from_bytes(digest[:16], "little"), "inc": int.from_bytes(digest[16:], "little") | 1},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    return generator
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Profile:
+    """An instrument plus the parameters its price path is drawn with (hashed by identity: cache keys)."""
+
+    info: InstrumentInfo
+    market: str
+    base_price: float  # CNY, the level the yearly anchors revert to
+    volatility: float  # daily log-return standard deviation
+    daily_volume: float  # typical shares per day
+    ratio: Decimal | None  # daily limit ratio; None for indices
+    anchor_spread: float  # standard deviation of the yearly anchors around base_price
+
+    @property
+    def symbol(self) -> str:
+        return self.info.symbol
+
+    @property
+    def has_book(self) -> bool:
+        return self.info.kind != Kind.INDEX
+
+    @property
+    def has_actions(self) -> bool:
+        return self.info.kind == Kind.STOCK
+
+
+def _stock(symbol: str, name: str, full: str, board: Board, industry: str, sector: str, listed: date, total: int,
+           free: int, price: float) -> tuple[InstrumentInfo, float]:  # fmt: skip
+    return InstrumentInfo(symbol, name, full, board, Kind.STOCK, industry, sector, listed, total, free), price
+
+
+def _other(
+    symbol: str, name: str, kind: Kind, board: Board, listed: date, price: float
+) -> tuple[InstrumentInfo, float]:
+    return InstrumentInfo(symbol, name, name, board, kind, "", "", listed, None, None), price
+
+
+FIXED: list[tuple[InstrumentInfo, float]] = [
+    _stock(
+        "000001.SZ",
+        "平安银行",
+        "平安银行股份有限公司",
+        Board.SZ_MAIN,
+        "银行",
+        "金融业",
+        date(1991, 4, 3),
+        19405918198,
+        19405546950,
+        11.0,
+    ),
+    _stock(
+        "000002.SZ",
+        "万科A",
+        "万科企业股份有限公司",
+        Board.SZ_MAIN,
+        "房地产开发",
+        "房地产业",
+        date(1991, 1, 29),
+        11930709471,
+        9716951677,
+        8.0,
+    ),
+    _stock(
+        "000858.SZ",
+        "五粮液",
+        "宜宾五粮液股份有限公司",
+        Board.SZ_MAIN,
+        "白酒",
+        "制造业",
+        date(1998, 4, 27),
+        3881608005,
+        3881524455,
+        140.0,
+    ),
+    _stock(
+        "600000.SH",
+        "浦发银行",
+        "上海浦东发展银行股份有限公司",
+        Board.SH_MAIN,
+        "银行",
+        "金融业",
+        date(1999, 11, 10),
+        29352178996,
+        29352178996,
+        9.0,
+    ),
+    _stock(
+        "600519.SH",
+        "贵州茅台",
+        "贵州茅台酒股份有限公司",
+        Board.SH_MAIN,
+        "白酒",
+        "制造业",
+        date(2001, 8, 27),
+        1256197800,
+        1256197800,
+        1600.0,
+    ),
+    _other("000001.SH", "上证指数", Kind.INDEX, Board.SH_MAIN, date(1991, 7, 15), 3100.0),
+    _other("399001.SZ", "深证成指", Kind.INDEX, Board.SZ_MAIN, date(1995, 1, 23), 10000.0),
+    _other("000300.SH", "沪深300", Kind.INDEX, Board.SH_MAIN, date(2005, 4, 8), 3700.0),
+    _other("000016.SH", "上证50", Kind.INDEX, Board.SH_MAIN, date(2004, 1, 2), 2500.0),
+    _other("399006.SZ", "创业板指", Kind.INDEX, Board.SZ_MAIN, date(2010, 6, 1), 2000.0),
+    _other("000688.SH", "科创50", Kind.INDEX, Board.SH_MAIN, date(2020, 7, 23), 900.0),
+    _other("899050.BJ", "北证50", Kind.INDEX, Board.BJ, date(2022, 11, 21), 1000.0),
+    _other("510300.SH", "沪深300ETF", Kind.ETF, Board.SH_MAIN, date(2012, 5, 28), 3.8),
+    _other("510050.SH", "上证50ETF", Kind.ETF, Board.SH_MAIN, date(2005, 2, 23), 2.6),
+    _other("159915.SZ", "创业板ETF", Kind.ETF, Board.SZ_MAIN, date(2011, 12, 9), 2.0),
+    _other("588000.SH", "科创50ETF", Kind.ETF, Board.SH_MAIN, date(2020, 11, 16), 1.0),
+    _other("159919.SZ", "沪深300ETF嘉实", Kind.ETF, Board.SZ_MAIN, date(2012, 5, 28), 3.9),
+]
+
+# board -> (share of generated stocks, code prefixes, first listing day, typical price)
+_BOARDS: dict[Board, tuple[float, tuple[str, ...], date, float]] = {
+    Board.SH_MAIN: (0.40, ("600", "601", "603", "605"), date(1992, 1, 2), 12.0),
+    Board.SZ_MAIN: (0.25, ("000", "001", "002", "003"), date(1992, 1, 2), 10.0),
+    Board.CHINEXT: (0.18, ("300", "301"), date(2009, 10, 30), 20.0),
+    Board.STAR: (0.12, ("688", "689"), date(2019, 7, 22), 35.0),
+    Board.BJ: (0.05, ("430", "830", "870", "920"), date(2021, 11, 15), 10.0),
+}
+_FIRST = "华中东海金新天国恒长宏信安德汇鼎广浙江川湘粤京沪深北南西明星瑞康泰盛嘉隆永通伟凯创科联航"
+_SECOND = "兴达源丰成泰华通发利远宇润晨光阳科力胜美亚正大元顺邦晟合博森"
+# suffix -> (industry, sector)
+_SUFFIXES = {
+    "科技": ("软件开发", "信息技术"),
+    "电子": ("消费电子", "信息技术"),
+    "微电": ("半导体", "信息技术"),
+    "通信": ("通信设备", "信息技术"),
+    "医药": ("化学制药", "医药生物"),
+    "生物": ("生物制品", "医药生物"),
+    "能源": ("光伏设备", "电力设备"),
+    "电气": ("电网设备", "电力设备"),
+    "材料": ("新材料", "基础化工"),
+    "化工": ("化学原料", "基础化工"),
+    "重工": ("工程机械", "机械设备"),
+    "精工": ("通用设备", "机械设备"),
+    "汽车": ("汽车零部件", "汽车"),
+    "食品": ("食品加工", "食品饮料"),
+    "传媒": ("文化传媒", "传媒"),
+    "环保": ("环境治理", "公用事业"),
+    "电力": ("电力", "公用事业"),
+    "物流": ("物流", "交通运输"),
+    "建设": ("基础建设", "建筑装饰"),
+    "矿业": ("工业金属", "有色金属"),
+    "农业": ("种植业", "农林牧渔"),
+    "纺织": ("纺织制造", "纺织服饰"),
+    "证券": ("证券", "金融业"),
+    "置业": ("房地产开发", "房地产业"),
+}
+
+
+def build_universe(seed: int, size: int) -> list[Profile]:
+    """`size` instruments: the fixed ones first, then generated stocks across the five boards."""
+    fixed = [_profile(info, price, seed) for info, price in FIXED][:size]
+    generated = _generate(seed, size - len(fixed)) if size > len(fixed) else []
+    return fixed + generated
+
+
+def _profile(info: InstrumentInfo, price: float, seed: int) -> Profile:
+    draw = rng(seed, info.symbol, "profile")
+    if info.kind == Kind.INDEX:
+        volume, volatility = 2e10 * draw.uniform(0.2, 1.0), 0.012
+    elif info.kind == Kind.ETF:
+        volume, volatility = 8e8 * draw.uniform(0.2, 1.0), 0.012
+    else:
+        volume = float(info.float_shares or 1e9) * draw.uniform(0.003, 0.02)
+        volatility = 0.018
+    ratio = limit_ratio(info.board, info.kind, is_st=info.is_st)
+    return Profile(info, market_of(info.symbol), price, volatility, volume, ratio, 0.12)
+
+
+def _generate(seed: int, count: int) -> list[Profile]:
+    draw = np.random.default_rng(int.from_bytes(hashlib.blake2b(f"{seed}|universe".encode(), digest_size=8).digest()))
+    taken = {info.symbol for info, _ in FIXED}
+    names: set[str] = {info.name for info, _ in FIXED}
+    boards = list(_BOARDS)
+    weights = np.array([_BOARDS[b][0] for b in boards])
+    picks = draw.choice(len(boards), size=count, p=weights / weights.sum())
+    numbers = draw.random((count, 12))
+    return [
+        _generated_profile(draw, boards[int(board)], row, taken, names)
+        for board, row in zip(picks, numbers.tolist(), strict=True)
+    ]
+
+
+def _pick(sequence: str | list[str] | tuple[str, ...], u: float) -> str:
+    return sequence[int(u * len(sequence))]
+
+
+def _generated_profile(draw: np.random.Generator, board: Board, u: list[float], taken: set[str],
+                       names: set[str]) -> Profile:  # fmt: skip
+    """One generated stock from twelve uniform numbers (fresh draws only on a code or name clash)."""
+    _, prefixes, first_listing, typical = _BOARDS[board]
+    market = "SH" if board in (Board.SH_MAIN, Board.STAR) else "BJ" if board == Board.BJ else "SZ"
+    prefix = _pick(prefixes, u[0])
+    symbol = f"{prefix}{int(u[1] * 10 ** (6 - len(prefix))):0{6 - len(prefix)}d}.{market}"
+    while symbol in taken:
+        symbol = f"{prefix}{int(draw.integers(0, 10 ** (6 - len(prefix)))):0{6 - len(prefix)}d}.{market}"
+    taken.add(symbol)
+    suffix = _pick(list(_SUFFIXES), u[2])
+    name = _pick(_FIRST, u[3]) + _pick(_SECOND, u[4]) + suffix
+    while name in names:
+        name = _pick(_FIRST, draw.random()) + _pick(_SECOND, draw.random()) + suffix
+    names.add(name)
+    industry, sector = _SUFFIXES[suffix]
+    is_st = board in (Board.SH_MAIN, Board.SZ_MAIN) and u[5] < 0.02
+    shown = ("*ST" if u[6] < 0.5 else "ST") + name[:2] if is_st else name
+    listed = first_listing + timedelta(days=int(u[7] * (date(2024, 6, 28) - first_listing).days))
+    total = int(math.exp(math.log(8e8) + 0.9 * _normal(u[8]))) // 100 * 100 + 100_000_000
+    free = int(total * (0.35 + 0.65 * u[9])) // 100 * 100
+    price = min(max(math.exp(math.log(typical) + 0.6 * _normal(u[10])), 2.5), 400.0)
+    info = InstrumentInfo(
+        symbol, shown, f"{name}股份有限公司", board, Kind.STOCK, industry, sector, listed, total, free, is_st=is_st
+    )
+    volume = free * (0.004 + 0.036 * u[11])
+    volatility = (0.015 + 0.015 * u[11]) * (0.7 if is_st else 1.0)
+    ratio = limit_ratio(board, Kind.STOCK, is_st=is_st)
+    return Profile(info, market_of(symbol), price, volatility, volume, ratio, 0.3)
+
+
+def _normal(u: float) -> float:
+    """A standard normal quantile of a uniform number (keeps one uniform draw per field)."""
+    return float(NormalDist().inv_cdf(min(max(u, 1e-9), 1 - 1e-9)))

@@ -1,0 +1,60 @@
+"""What every market-data view shares: query parsing into the spec's errors, and byte responses."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from argus_site.api.envelope import success
+from argus_site.api.errors import InvalidParameter, MissingParameter, _drf_details
+from argus_site.api.renderers import dumps
+from marketdata.schemas import ErrorResponse
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ErrorResponse, description="MISSING_PARAMETER or INVALID_PARAMETER; details says what to fix"),
+    404: OpenApiResponse(ErrorResponse, description="NOT_FOUND: an unknown symbol"),
+    405: OpenApiResponse(ErrorResponse, description="METHOD_NOT_ALLOWED"),
+    500: OpenApiResponse(ErrorResponse, description="INTERNAL_ERROR, XTQUANT_ERROR, CACHE_ERROR or DATABASE_ERROR"),
+    503: OpenApiResponse(
+        ErrorResponse, description="SERVICE_UNAVAILABLE: the data source is down; details says what was tried"
+    ),
+}
+
+
+def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Validated query parameters; MISSING_PARAMETER names absent required ones, INVALID_PARAMETER the rest."""
+    query = dict(request.query_params.items())
+    serializer = serializer_class(data=query)
+    missing = [
+        name for name, field in serializer.fields.items() if field.required and not str(query.get(name, "")).strip()
+    ]
+    if missing:
+        example = "&".join(f"{name}={_EXAMPLES.get(name, '...')}" for name in missing)
+        verb = "is" if len(missing) == 1 else "are"
+        raise MissingParameter(f"{', '.join(missing)} {verb} required; e.g. {example}")
+    if not serializer.is_valid():
+        raise InvalidParameter(_drf_details(serializer.errors))
+    return dict(serializer.validated_data)
+
+
+_EXAMPLES = {"symbols": "000001.SZ,600000.SH", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+
+
+class Stopwatch:
+    """Measures the time spent serving a request, for `response_time_ms`."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def ms(self) -> float:
+        return round((time.perf_counter() - self.started) * 1000, 3)
+
+
+def json_response(data: Any, **extra: Any) -> HttpResponse:
+    """The spec's success envelope, serialised once with orjson."""
+    return HttpResponse(dumps(success(data, **extra)), content_type="application/json")

@@ -1,0 +1,48 @@
+"""The `upstream` source through the real loader, against two real nodes."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from marketdata.sources import load_source
+from marketdata.sources.base import SourceUnavailable
+from pools.services import pool_create
+from tests.pools.conftest import Node
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_upstream_health_goes_through_the_pool(two_nodes: list[Node]) -> None:
+    name = f"up-{uuid.uuid4().hex[:8]}"
+    pool_create(
+        name=name,
+        config={
+            "min_size": 1,
+            "max_size": 4,
+            "initial_size": 2,
+            "timeout": 5.0,
+            "max_idle_time": 30.0,
+            "health_check_interval": 60.0,
+            "auto_scale": False,
+            "scale_factor": 1.5,
+            "scale_threshold": 0.8,
+            "load_balance_strategy": "round_robin",
+        },
+        server_nodes=[{"host": "127.0.0.1", "port": n.port, "weight": 1.0, "max_connections": 4} for n in two_nodes],
+    )
+    source = load_source({"BACKEND": "upstream", "OPTIONS": {"pool": name}})
+    checks = [source.health() for _ in range(4)]
+    assert all(check.ok for check in checks)
+    assert {check.extra["node"] for check in checks} == {n.address for n in two_nodes}
+    assert all("source=healthy" in check.detail for check in checks)
+
+
+def test_upstream_without_its_pool_says_so() -> None:
+    source = load_source({"BACKEND": "upstream", "OPTIONS": {"pool": "missing"}})
+    health = source.health()
+    assert not health.ok
+    assert "connection pool 'missing' does not exist" in health.detail
+    with pytest.raises(SourceUnavailable, match="does not exist"):
+        source.latest_ticks(["000001.SZ"])
