@@ -8,22 +8,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
 django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from argus_mcp.http import MCPMount  # noqa: E402
 from argus_site.lifespan import Lifespan  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
 from marketdata.routing import websocket_urlpatterns  # noqa: E402
+from monitoring.asgi import MonitoredFastPath  # noqa: E402
+from monitoring.security import websocket_origin_validator  # noqa: E402
 
 # /mcp (MCP Streamable HTTP) is routed before Django; see argus_mcp/http.py.
 application = MCPMount(
     Lifespan(
         ProtocolTypeRouter(
             {
-                # Cached /latest and /history answered in the event loop; everything else goes to Django.
-                "http": CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
-                "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+                # Cached /latest and /history answered in the event loop (rate limits and metrics
+                # applied by MonitoredFastPath); everything else goes to Django.
+                "http": MonitoredFastPath(CachedReadFastPath(django_http), django_http)
+                if settings.ARGUS_HTTP_FAST_PATH
+                else django_http,
+                "websocket": websocket_origin_validator(URLRouter(websocket_urlpatterns)),
             }
         )
     )

@@ -90,6 +90,14 @@ def adjust_factors_key(symbol: str) -> str:
     return cache_key("adjust", symbol)
 
 
+def feed_status_key() -> str:
+    """The feed's last poll: {"last_poll": epoch seconds, "source": name, "ticks": n, "error": text|None}.
+
+    Written by the feed after every poll (Django default cache, no expiry); read by /health.
+    """
+    return cache_key("feed", "status")
+
+
 # --- Live-quote stream (issue 5).
 
 

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "monitoring.middleware.CorsMiddleware",
+    "monitoring.middleware.RequestMonitorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -268,7 +270,7 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["argus_site.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["monitoring.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "argus_site.api.errors.exception_handler",
@@ -288,11 +290,13 @@ ARGUS_ADMIN_PASSWORD = cfg.text("ARGUS_ADMIN_PASSWORD")
 # --- Logging ---------------------------------------------------------------------------------
 ARGUS_LOG_LEVEL = cfg.text("ARGUS_LOG_LEVEL", "INFO").upper()
 ARGUS_LOG_DIR = Path(cfg.text("ARGUS_LOG_DIR", str(BASE_DIR / "logs")))
+# File handlers, one per log file of the user guide, are added in the issue 8 section below.
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "monitoring.logfilters.RedactSecretsFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
 }
 
@@ -367,6 +371,85 @@ ARGUS_POOL_PROBE_SYMBOL = cfg.text("ARGUS_POOL_PROBE_SYMBOL", "000001.SZ")
 ARGUS_POOL_API_KEY = cfg.text("ARGUS_POOL_API_KEY", "")
 
 # --- Monitoring, rate limits, API keys, alerts (issue 8) -------------------------------------
+# API keys: production (DATABASE_URL/REDIS_URL set) always needs a scoped key for management
+# endpoints; market-data reads need one only when ARGUS_REQUIRE_API_KEY is on.
+ARGUS_REQUIRE_API_KEY = cfg.flag("ARGUS_REQUIRE_API_KEY", False)
+# development = the spec's 开发环境 (no key needed anywhere); production = the rules above.
+ARGUS_AUTH_MODE = cfg.text("ARGUS_AUTH_MODE", "production" if ARGUS_PRODUCTION else "development")
+if ARGUS_AUTH_MODE not in ("development", "production"):
+    raise ImproperlyConfigured(f"ARGUS_AUTH_MODE={ARGUS_AUTH_MODE!r}: expected development or production")
+# Rate limits (the spec's 限流规则): class -> (requests, window seconds), per API key, else per IP.
+ARGUS_RATE_LIMIT_WINDOW = cfg.number("ARGUS_RATE_LIMIT_WINDOW", 60.0, minimum=0.1)
+ARGUS_RATE_LIMITS: dict[str, tuple[int, float]] = {
+    "realtime": (cfg.integer("ARGUS_RATE_LIMIT_REALTIME", 100, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
+    "history": (cfg.integer("ARGUS_RATE_LIMIT_HISTORY", 50, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
+    "management": (cfg.integer("ARGUS_RATE_LIMIT_MANAGEMENT", 20, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
+    "websocket": (cfg.integer("ARGUS_RATE_LIMIT_WEBSOCKET", 1000, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
+}
+# Behind a reverse proxy that sets X-Forwarded-For, limit by the client's address, not the proxy's.
+ARGUS_TRUST_X_FORWARDED_FOR = cfg.flag("ARGUS_TRUST_X_FORWARDED_FOR", False)
+
+# Metrics: in-process counters flushed to Redis (or process memory) every interval; rates over the window.
+ARGUS_METRICS_FLUSH_INTERVAL = cfg.number("ARGUS_METRICS_FLUSH_INTERVAL", 1.0, minimum=0.1)
+ARGUS_METRICS_WINDOW = cfg.integer("ARGUS_METRICS_WINDOW", 60, minimum=1)
+ARGUS_METRICS_EXCLUDE = ("/health", "/metrics", "/static/")
+ARGUS_FEED_STALE_AFTER = cfg.number("ARGUS_FEED_STALE_AFTER", max(30.0, 5 * ARGUS_FEED_INTERVAL), minimum=1.0)
+ARGUS_ALERT_WEBHOOK_URL = cfg.text("ARGUS_ALERT_WEBHOOK_URL")
+ARGUS_ALERT_WEBHOOK_TIMEOUT = cfg.number("ARGUS_ALERT_WEBHOOK_TIMEOUT", 5.0, minimum=0.1)
+
+# Browser clients: origins allowed by CORS, and the same origins (plus ALLOWED_HOSTS) on WebSockets.
+ARGUS_CORS_ALLOWED_ORIGINS = cfg.items("ARGUS_CORS_ALLOWED_ORIGINS", [])
+
+# Request size limit (JSON bodies and forms).
+DATA_UPLOAD_MAX_MEMORY_SIZE = cfg.integer("ARGUS_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Security headers everywhere; TLS-only settings when ARGUS_TLS says clients reach us over HTTPS
+# (directly or through a TLS-terminating proxy that sets X-Forwarded-Proto). The embedded default
+# serves plain http://localhost:8001, where secure cookies and HSTS would break the admin.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+ARGUS_TLS = cfg.flag("ARGUS_TLS", False)
+if ARGUS_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = cfg.flag("ARGUS_SSL_REDIRECT", True)
+    # Load balancers probe /health and Prometheus scrapes /metrics over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = cfg.integer("ARGUS_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = cfg.flag("ARGUS_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = cfg.flag("ARGUS_HSTS_PRELOAD", False)
+
+# Logs (the user guide's files), rotated; every handler masks keys and tokens.
+ARGUS_LOG_MAX_BYTES = cfg.integer("ARGUS_LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+ARGUS_LOG_BACKUPS = cfg.integer("ARGUS_LOG_BACKUPS", 5, minimum=0)
+ARGUS_LOG_FILES = {
+    "argus_mcp.log": ["argus", "argus_mcp", "django", "celery"],
+    "cache_optimizer.log": ["argus.cache", "argus_mcp.cache_optimizer"],
+    "connection_pool.log": ["argus.pools"],
+    "market_data.log": ["argus.marketdata", "argus.feed", "argus.ws"],
+}
+if str(ARGUS_LOG_DIR) != "-":  # ARGUS_LOG_DIR=- logs to the console only
+    ARGUS_LOG_DIR.mkdir(parents=True, exist_ok=True)
+    for _file, _loggers in ARGUS_LOG_FILES.items():
+        LOGGING["handlers"][_file] = {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(ARGUS_LOG_DIR / _file),
+            "maxBytes": ARGUS_LOG_MAX_BYTES,
+            "backupCount": ARGUS_LOG_BACKUPS,
+            "encoding": "utf-8",
+            "delay": True,
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+        for _name in _loggers:
+            LOGGING.setdefault("loggers", {}).setdefault(_name, {"handlers": [], "level": ARGUS_LOG_LEVEL})
+            LOGGING["loggers"][_name]["handlers"].append(_file)
 
 # Short, stable id of this checkout: test runs from different checkouts sharing one PostgreSQL
 # and Redis use it to keep their databases and keys apart.

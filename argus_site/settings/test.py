@@ -17,6 +17,12 @@ os.environ.setdefault("ARGUS_NAMESPACE", f"argus-test-{_checkout}")
 os.environ.setdefault("ARGUS_SIM_UNIVERSE_SIZE", "400")
 os.environ.setdefault("ARGUS_SIM_CLOCK", "real")
 os.environ.setdefault("ARGUS_CONFIG_FILE", "/nonexistent/argus-tests-ignore-local-yaml")
+# Keys are not required in tests (the PostgreSQL + Redis pass is "production" by topology); the
+# monitoring tests switch the production rules on themselves.
+os.environ.setdefault("ARGUS_AUTH_MODE", "development")
+# Rate limits far above what any test sends; tests of the limits set the spec's numbers themselves.
+for _rate_class in ("REALTIME", "HISTORY", "MANAGEMENT", "WEBSOCKET"):
+    os.environ.setdefault(f"ARGUS_RATE_LIMIT_{_rate_class}", "1000000")
 if os.environ.get("ARGUS_TEST_SERVICES") == "1":
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/argus")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.utils.module_loading import import_string
 
+from cachemgr.keys import feed_status_key
 from cachemgr.services import cache_health
 from marketdata.sources import get_source
 
@@ -45,6 +48,19 @@ def probe_database() -> Probe:
     return Probe("healthy", connection.vendor, ms)
 
 
+# The feed's per-symbol staleness, looked up by name so either side can land first.
+FEED_STATUS_FUNCTIONS = ("marketdata.services.feed.feed_status",)
+
+
+def _optional(paths: tuple[str, ...]) -> Any | None:
+    for path in paths:
+        try:
+            return import_string(path)
+        except ImportError:
+            continue
+    return None
+
+
 def probe_cache() -> Probe:
     health = cache_health()
     return Probe(health.status, health.detail, health.latency_ms)
@@ -60,12 +76,50 @@ def probe_source() -> Probe:
     return Probe("healthy" if health.ok else "unhealthy", label, health.latency_ms)
 
 
+def feed_status() -> dict[str, Any] | None:
+    """What the feed wrote after its last poll (cachemgr.keys.feed_status_key()), or None."""
+    return cache.get(feed_status_key())
+
+
+def _feed_poll_probe() -> Probe:
+    status = feed_status()
+    if not status:
+        return Probe("unknown", "the feed has not reported a poll yet", 0.0)
+    age = round(time.time() - float(status.get("last_poll", 0)), 3)
+    if age > settings.ARGUS_FEED_STALE_AFTER:
+        return Probe("degraded", f"last poll {age:.0f} s ago (limit {settings.ARGUS_FEED_STALE_AFTER:g} s)", 0.0)
+    if status.get("error"):
+        return Probe("degraded", f"last poll failed: {status['error']}", 0.0)
+    return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)
+
+
+def probe_feed() -> Probe:
+    """The feed's freshness: its last poll (fresh within ARGUS_FEED_STALE_AFTER) and its stale symbols."""
+    try:
+        polled = _feed_poll_probe()
+        hook = _optional(FEED_STATUS_FUNCTIONS)
+        symbols = hook() if hook is not None else None
+    except Exception as exc:
+        return Probe("unknown", f"feed status unreadable: {exc}", 0.0)
+    if symbols and symbols.get("stale"):
+        listed = ", ".join(symbols.get("stale_symbols", [])[:10])
+        return Probe("degraded", f"{symbols.get('stale_count')} stale symbols: {listed}; {polled.detail}", 0.0)
+    if symbols is not None and polled.status == "unknown":
+        return Probe("healthy", "no stale symbols", 0.0)
+    return polled
+
+
 def health_report() -> tuple[dict[str, Any], int]:
-    """The spec's /health body and its HTTP status: 200 while serving, 503 when it cannot."""
+    """The spec's /health body and its HTTP status: 200 while serving (healthy or degraded), 503 when it cannot.
+
+    unhealthy (503) = the database does not answer; degraded (200) = the cache, the data source or the
+    feed is failing while requests are still served.
+    """
     probes = {"database": probe_database(), "cache": probe_cache(), "xtquant": probe_source()}
+    feed = probe_feed()
     if probes["database"].status == "unhealthy":
         status = "unhealthy"
-    elif any(p.status != "healthy" for p in probes.values()):
+    elif any(p.status != "healthy" for p in probes.values()) or feed.status == "degraded":
         status = "degraded"
     else:
         status = "healthy"
@@ -77,7 +131,7 @@ def health_report() -> tuple[dict[str, Any], int]:
         "services": {name: probe.status for name, probe in probes.items()},
         "details": {
             **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
-            "feed": _feed_details(),
+            "feed": {"status": feed.status, "detail": feed.detail, "stream": _feed_details()},
         },
     }
     return body, 503 if status == "unhealthy" else 200

@@ -1,0 +1,36 @@
+"""Keep secrets out of logs: API keys, bearer tokens and api_key query values are masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS = (
+    (re.compile(r"(ak_[0-9a-f]{8}_)[A-Za-z0-9_-]+"), r"\1***"),
+    (re.compile(r"(?i)(bearer\s+)[^\s,;'\"]+"), r"\1***"),
+    (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s,;'\"]+"), r"\1***"),
+    (re.compile(r"(?i)(api_key=)[^&\s]+"), r"\1***"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every secret-looking value masked."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_query(query: str) -> str:
+    """A query string with its api_key value masked."""
+    return redact(query) if query else query
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Attached to every handler: rewrites the final message before it is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True

@@ -1,0 +1,121 @@
+"""HTTP middleware: CORS, request-size limit, the per-request guard (key, scope, rate limit),
+rate-limit headers, request metrics and the access log line."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from argus_site.api.errors import ApiError, json_error
+from monitoring.asgi import GUARD, OBSERVED
+from monitoring.logfilters import redact_query
+from monitoring.services.apikeys import raw_key_from_headers
+from monitoring.services.guard import request_guard
+from monitoring.services.metrics import endpoint_of, request_record
+
+access_log = logging.getLogger("argus.access")
+
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address; X-Forwarded-For's first entry only behind a trusted proxy."""
+    if settings.ARGUS_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR")
+
+
+class CorsMiddleware:
+    """CORS for browser clients from ARGUS_CORS_ALLOWED_ORIGINS; answers preflights itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        origin = request.headers.get("Origin")
+        allowed = origin is not None and (
+            origin in settings.ARGUS_CORS_ALLOWED_ORIGINS or "*" in settings.ARGUS_CORS_ALLOWED_ORIGINS
+        )
+        if allowed and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, X-API-Key, Content-Type"
+            response["Access-Control-Max-Age"] = "600"
+        else:
+            response = self.get_response(request)
+        if allowed and origin is not None:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Expose-Headers"] = ", ".join(RATE_HEADERS)
+            response["Vary"] = "Origin"
+        return response
+
+
+class RequestMonitorMiddleware:
+    """Guards every routed request by the policy table, then times, counts and logs it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            response = json_error("INVALID_PARAMETER", f"request body is {length} bytes; the limit is {limit}")
+        else:
+            response = self.get_response(request)
+        rate = getattr(request, "argus_rate", None)
+        if rate is not None:
+            for name, value in rate.headers().items():
+                response.setdefault(name, value)
+        self._observe(request, response, (time.perf_counter() - started) * 1000)
+        return response
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+        """Runs after routing, so unknown paths are not charged; DRF and plain views alike."""
+        decided = getattr(request, "scope", {}).get(GUARD)
+        if decided is not None:  # already charged by monitoring.asgi in front of a fast path
+            request.argus_api_key, request.argus_rate = decided.api_key, decided.rate  # type: ignore[attr-defined]
+            return None
+        raw_key = raw_key_from_headers(
+            request.headers.get("Authorization"), request.headers.get("X-API-Key"), request.META.get("QUERY_STRING", "")
+        )
+        try:
+            result = request_guard(
+                path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
+            )
+        except ApiError as exc:
+            return json_error(exc.code, exc.details, exc.headers)
+        request.argus_api_key = result.api_key  # type: ignore[attr-defined]
+        request.argus_rate = result.rate  # type: ignore[attr-defined]
+        return None
+
+    def _observe(self, request: HttpRequest, response: HttpResponse, ms: float) -> None:
+        scope = getattr(request, "scope", None)
+        if scope is not None and OBSERVED in scope:
+            scope[OBSERVED] = True  # tell monitoring.asgi this request is counted and logged here
+        path = request.path_info
+        if not path.startswith(settings.ARGUS_METRICS_EXCLUDE):
+            match = getattr(request, "resolver_match", None)
+            request_record(
+                endpoint=endpoint_of(match.route if match else None), status=response.status_code, duration_ms=ms
+            )
+        key = getattr(request, "argus_api_key", None)
+        query = redact_query(request.META.get("QUERY_STRING", ""))
+        access_log.info(
+            "%s %s%s %s %.1fms client=%s key=%s",
+            request.method,
+            path,
+            f"?{query}" if query else "",
+            response.status_code,
+            ms,
+            client_ip(request),
+            key.prefix if key is not None else "-",
+        )

@@ -1,0 +1,74 @@
+"""Alert evaluation: compare measured figures with each enabled rule; record, log and send changes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+from argus_site.api.envelope import utc_timestamp
+from monitoring.models import AlertEvent, AlertRule
+from monitoring.selectors import service_metrics, system_metrics
+
+logger = logging.getLogger("argus.alerts")
+
+
+def _measured() -> dict[str, float | None]:
+    figures: dict[str, Any] = {**service_metrics(), **system_metrics()}
+    return {metric: figures.get(metric) for metric in AlertRule.Metric.values}
+
+
+def alert_notify(event: AlertEvent) -> str:
+    """POST the event to ARGUS_ALERT_WEBHOOK_URL; returns what happened, for the event row."""
+    url = settings.ARGUS_ALERT_WEBHOOK_URL
+    if not url:
+        return ""
+    payload = {
+        "rule": event.rule.name,
+        "metric": event.rule.metric,
+        "status": event.kind,
+        "value": event.value,
+        "threshold": event.threshold,
+        "message": event.message,
+        "timestamp": utc_timestamp(),
+    }
+    try:
+        response = httpx.post(url, json=payload, timeout=settings.ARGUS_ALERT_WEBHOOK_TIMEOUT)
+    except httpx.HTTPError as exc:
+        logger.warning("alert webhook failed: %s", exc)
+        return f"failed: {type(exc).__name__}"[:100]
+    return f"HTTP {response.status_code}"
+
+
+def _transition(rule: AlertRule, value: float, firing: bool) -> AlertEvent:
+    kind = AlertEvent.Kind.FIRING if firing else AlertEvent.Kind.RESOLVED
+    verb = "breaches" if firing else "is back within"
+    message = f"{rule.name}: {rule.metric}={value:g} {verb} {rule.get_operator_display()} {rule.threshold:g}"
+    event = AlertEvent.objects.create(rule=rule, kind=kind, value=value, threshold=rule.threshold, message=message)
+    (logger.warning if firing else logger.info)("alert %s: %s", kind, message)
+    status = alert_notify(event)
+    if status:
+        event.webhook_status = status
+        event.save(update_fields=["webhook_status"])
+    return event
+
+
+def alerts_evaluate() -> list[AlertEvent]:
+    """Evaluate every enabled rule once; returns the events of rules that started or stopped firing."""
+    figures = _measured()
+    events = []
+    now = timezone.now()
+    for rule in AlertRule.objects.filter(enabled=True):
+        value = figures.get(rule.metric)
+        rule.last_evaluated_at = now
+        rule.last_value = value
+        if value is not None:
+            breached = rule.breached(float(value))
+            if breached != rule.firing:
+                rule.firing = breached
+                events.append(_transition(rule, float(value), breached))
+        rule.save(update_fields=["firing", "last_value", "last_evaluated_at"])
+    return events

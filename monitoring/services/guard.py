@@ -1,0 +1,80 @@
+"""One decision per request, for HTTP (middleware), WebSocket handshakes and MCP: key, scope, limit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
+from monitoring.models import ApiKey
+from monitoring.policy import EXEMPT, Policy, policy_for
+from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
+from monitoring.services.ratelimit import RateDecision, rate_limit_hit
+
+
+@dataclass(frozen=True, slots=True)
+class GuardResult:
+    api_key: ApiKey | None
+    rate: RateDecision | None
+
+
+def key_required(policy: Policy) -> bool:
+    """Whether `policy` needs a key under the current settings (production, ARGUS_REQUIRE_API_KEY)."""
+    if settings.ARGUS_AUTH_MODE != "production":
+        return False  # the spec's development mode: 暂不需要（开发环境）
+    return policy.access == "manage" or (policy.access == "read" and settings.ARGUS_REQUIRE_API_KEY)
+
+
+def access_check(policy: Policy, raw_key: str | None) -> ApiKey | None:
+    """The authenticated key (or None when anonymous access is allowed); raises UNAUTHORIZED/FORBIDDEN."""
+    if raw_key is None:
+        if key_required(policy):
+            raise Unauthorized(
+                f"this endpoint needs an API key with scope {policy.scope}; send Authorization: Bearer <key>"
+            )
+        return None
+    key = api_key_authenticate(raw_key)
+    if key is None:
+        raise Unauthorized("the API key is unknown or revoked; ask an operator for a valid key")
+    if policy.scope is not None and not key.has_scope(policy.scope):
+        raise Forbidden(f"API key '{key.name}' lacks scope {policy.scope} (it has: {', '.join(key.scopes) or 'none'})")
+    return key
+
+
+def client_id(api_key: ApiKey | None, ip: str | None) -> str:
+    """Who a rate limit counts: the key if one was presented, else the client's address."""
+    return f"key:{api_key.prefix}" if api_key is not None else f"ip:{ip or 'unknown'}"
+
+
+def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None) -> GuardResult:
+    """Authenticate, authorise and count one request; raises the spec's 401/403/429 errors."""
+    policy = policy_for(path, method)
+    if policy is EXEMPT:  # probes, scrapes, admin, docs: no key is looked at, nothing is counted
+        return GuardResult(None, None)
+    api_key = access_check(policy, raw_key)
+    if policy.rate_class is None:
+        return GuardResult(api_key, None)
+    decision = rate_limit_hit(client_id(api_key, ip), policy.rate_class)
+    if decision is not None and not decision.allowed:
+        raise RateLimitExceeded(
+            f"{policy.rate_class} limit is {decision.limit} requests per window; retry in {decision.reset_seconds} s",
+            headers=decision.headers(),
+        )
+    return GuardResult(api_key, decision)
+
+
+def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
+    """For the WebSocket consumer's connect(): the handshake's key under /ws/market_data's policy.
+
+    Raises Unauthorized/Forbidden (close the connection, e.g. with code 4401/4403) as for HTTP.
+    """
+    return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))
+
+
+def mcp_guard(headers: Mapping[str, str], client_ip: str) -> None:
+    """For ARGUS_MCP_HTTP_GUARD: /mcp behind the same keys and real-time limit as REST (raises ApiError)."""
+    raw_key = raw_key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
+    request_guard(path="/mcp", method="POST", raw_key=raw_key, ip=client_ip)

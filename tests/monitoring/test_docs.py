@@ -1,0 +1,20 @@
+"""Every variable the issue 8 settings read is documented in README.md and .env.example."""
+
+from __future__ import annotations
+
+import re
+
+from tests.monitoring.conftest import ROOT
+
+
+def test_monitoring_variables_are_documented() -> None:
+    settings_text = (ROOT / "argus_site" / "settings" / "base.py").read_text()
+    section = settings_text.split("(issue 8)", 1)[1]
+    names = set(re.findall(r'cfg\.\w+\("(ARGUS_\w+)"', section))
+    assert "ARGUS_REQUIRE_API_KEY" in names
+    readme = (ROOT / "README.md").read_text()
+    env_example = (ROOT / ".env.example").read_text()
+    for name in names:
+        assert f"{name}=" in env_example, name
+        short = "_" + name.rsplit("_", 1)[1]
+        assert name in readme or short in readme, name

@@ -1,0 +1,69 @@
+"""GET /health: the spec's shape from real probes; degraded while Redis is down, healthy again after."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from cachemgr.keys import feed_status_key
+from tests.monitoring.conftest import argus_server, free_port, private_redis, wait_until
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
+
+
+def test_health_has_the_spec_shape(client: Client) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy"
+    assert body["version"] == "1.0.0"
+    assert isinstance(body["uptime_seconds"], int) and body["uptime_seconds"] >= 0
+    assert body["timestamp"].endswith("Z")
+    assert body["services"] == {"database": "healthy", "cache": "healthy", "xtquant": "healthy"}
+    assert body["details"]["xtquant"]["detail"].startswith("simulated")
+    assert body["details"]["feed"]["status"] in ("unknown", "healthy")  # no feed runs in tests
+    assert client.post("/health").json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_a_stale_feed_degrades_health(client: Client) -> None:
+    cache.set(feed_status_key(), {"last_poll": time.time() - 3600, "source": "simulated", "ticks": 10, "error": None})
+    body = client.get("/health").json()
+    assert body["status"] == "degraded"
+    assert body["details"]["feed"]["status"] == "degraded"
+    cache.set(feed_status_key(), {"last_poll": time.time(), "source": "simulated", "ticks": 10, "error": None})
+    body = client.get("/health").json()
+    assert (body["status"], body["details"]["feed"]["status"]) == ("healthy", "healthy")
+
+
+def _health(base: str) -> dict[str, object]:
+    response = httpx.get(f"{base}/health", timeout=10)
+    assert response.status_code == 200  # degraded still serves
+    return dict(response.json())
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_health_follows_a_private_redis_going_down_and_up(tmp_path: Path) -> None:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "ARGUS_NAMESPACE": "argus-test-health"}
+    with private_redis(port) as first_redis, argus_server(tmp_path, env) as base:
+        assert _health(base)["status"] == "healthy"
+        first_redis.kill()
+        first_redis.wait(5)
+        down = _health(base)
+        assert down["status"] == "degraded"
+        services = down["services"]
+        assert isinstance(services, dict)
+        assert (services["database"], services["xtquant"]) == ("healthy", "healthy")
+        assert services["cache"] in ("degraded", "unhealthy")
+        with private_redis(port):
+            wait_until(lambda: _health(base)["status"] == "healthy", what="health back to healthy")
+            assert _health(base)["services"]["cache"] == "healthy"
