@@ -38,6 +38,7 @@ class QuoteSubscriptions(InMemorySubscriptionBus):
     def __init__(self) -> None:
         super().__init__()
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._hub_start: asyncio.Task[None] | None = None
         self._listen_streams = 0
         # uri -> {connection: session} of resources/subscribe clients, forgotten when the connection closes
         self._legacy: dict[str, dict[Any, Any]] = {}
@@ -45,7 +46,15 @@ class QuoteSubscriptions(InMemorySubscriptionBus):
             _hubs.add(self)
 
     def _bind_loop(self) -> None:
-        self.loop = asyncio.get_running_loop()
+        """Remember the server's loop and follow the live feed there (once per loop)."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:
+            self.loop = loop
+            from marketdata.streaming import get_hub
+
+            hub = get_hub()
+            hub.add_quote_listener(notify_quotes_updated)
+            self._hub_start = loop.create_task(hub.start())
 
     @property
     def active(self) -> bool:

@@ -15,7 +15,9 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.cache import cache
 
+from cachemgr.keys import feed_status_key
 from marketdata.calendar import db_calendar
 from marketdata.payloads import iso_utc
 from marketdata.services.ticks import market_status_publish, symbol_status_publish, ticks_ingest
@@ -61,10 +63,25 @@ def feed_poll() -> PollResult:
     token = store.try_lock(LOCK, ttl=max(3 * settings.ARGUS_FEED_INTERVAL, 10.0))
     if token is None:
         return PollResult(ran=False)
+    source = get_source()
     try:
-        return _poll(store, get_source())
+        result = _poll(store, source)
+    except Exception as exc:
+        _report_poll(source, ticks=0, error=f"{type(exc).__name__}: {exc}")
+        raise
     finally:
         store.unlock(LOCK, token)
+    _report_poll(source, ticks=result.published, error=None)
+    return result
+
+
+def _report_poll(source: DataSource, *, ticks: int, error: str | None) -> None:
+    """Leave the poll's outcome where /health reads it (cachemgr.keys.feed_status_key)."""
+    report = {"last_poll": time.time(), "source": source.name, "ticks": ticks, "error": error}
+    try:
+        cache.set(feed_status_key(), report, timeout=None)
+    except Exception:
+        logger.warning("could not record the feed poll for /health", exc_info=True)
 
 
 def _poll(store: StreamStore, source: DataSource) -> PollResult:

@@ -42,6 +42,12 @@ class Hub:
         self._ready: asyncio.Future[None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
+        self._quote_listeners: list[Callable[[list[str]], object]] = []
+
+    def add_quote_listener(self, listener: Callable[[list[str]], object]) -> None:
+        """Also tell `listener` which symbols got a new quote (MCP resource notifications use this)."""
+        if listener not in self._quote_listeners:
+            self._quote_listeners.append(listener)
 
     async def start(self) -> None:
         """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive."""
@@ -98,6 +104,7 @@ class Hub:
                     if frame is None:
                         frame = frames[fields] = push_frame(quote, seq, fields)
                     connection.offer(symbol, seq, frame)
+            self._tell_listeners([quote["symbol"] for _, quote in quotes])
             return
         status = message.get("status")
         if status is not None:
@@ -106,6 +113,13 @@ class Hub:
             frame = dumps({"type": "status", "data": status})
             for connection in list(targets):
                 connection.offer("!" + (symbol or ""), 0, frame)
+
+    def _tell_listeners(self, symbols: list[str]) -> None:
+        for listener in self._quote_listeners:
+            try:
+                listener(symbols)
+            except Exception:
+                logger.exception("quote listener %r failed", listener)
 
     def stats(self) -> ProcessStats:
         return ProcessStats(

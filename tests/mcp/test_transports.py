@@ -67,6 +67,37 @@ def test_http_listen_subscription_receives_quote_updates(http_server: str) -> No
     assert event == ResourceUpdated(uri="quote://000001.SZ")
 
 
+def test_subscription_receives_update_after_the_feed_ingests_a_tick(http_server: str) -> None:
+    """The real path: ticks_ingest -> the process's stream hub -> MCP resource notification."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from marketdata.services.ticks import ticks_ingest
+    from marketdata.sources import get_source
+
+    source = get_source()
+    opening = datetime(2024, 6, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def ingest(step: int) -> None:
+        ticks = source.ticks_at(["000001.SZ"], opening + timedelta(seconds=3 * step))  # type: ignore[attr-defined]
+        ticks_ingest(ticks.values(), names={"000001.SZ": "平安银行"})
+
+    async def main() -> Any:
+        uri = "quote://000001.SZ"
+        async with Client(f"{http_server}/mcp") as client, client.listen(resource_subscriptions=[uri]) as subscription:
+            events = aiter(subscription)
+            # Each step is a new tick; keep ingesting until the hub (started on subscribe) delivers one.
+            for step in range(40):
+                await asyncio.to_thread(ingest, step)
+                try:
+                    return await asyncio.wait_for(anext(events), 0.5)
+                except TimeoutError:
+                    continue
+            raise AssertionError("no resource update after 40 ingested ticks")
+
+    assert asyncio.run(main()) == ResourceUpdated(uri="quote://000001.SZ")
+
+
 def test_http_legacy_resources_subscribe_receives_quote_updates(http_server: str) -> None:
     received: asyncio.Queue[str] = asyncio.Queue()
 

@@ -61,6 +61,13 @@ def test_poll_ingests_wanted_symbols_once_per_snapshot(replay_source: None) -> N
     assert quote["symbol"] == symbol
 
 
+def test_poll_reports_itself_to_health(replay_source: None, client: Any) -> None:
+    feed_poll()
+    body = client.get("/health").json()
+    assert body["details"]["feed"]["status"] == "healthy"
+    assert "last poll" in body["details"]["feed"]["detail"]
+
+
 def test_only_one_poll_at_a_time(replay_source: None) -> None:
     store = get_store()
     token = store.try_lock(LOCK, ttl=30)
