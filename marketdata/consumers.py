@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from argus_site.api.errors import ServiceUnavailable
-from marketdata.streaming.protocol import CLOSE_TOO_MANY_CONNECTIONS, error_frame
+from argus_site.api.errors import ApiError, ServiceUnavailable, Unauthorized
+from marketdata.streaming.protocol import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_UNAUTHORIZED,
+    error_frame,
+)
 from marketdata.streaming.session import Session
+from monitoring.services.guard import websocket_authenticate
+from monitoring.services.metrics import ws_connection_closed, ws_connection_opened
 
 
 class MarketDataConsumer(AsyncWebsocketConsumer):
@@ -19,6 +27,14 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()
+        try:
+            # The handshake's API key, under the same rules as HTTP (monitoring/policy.py).
+            await database_sync_to_async(websocket_authenticate)(self.scope)
+        except ApiError as refused:
+            # Accept first, so the client reads why before the close.
+            await self.send(text_data=error_frame(refused))
+            await self.close(code=CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN)
+            return
         session = Session(self._send_text, self._close)
         if not await session.open():
             await session.connection.stop()
@@ -27,6 +43,7 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TOO_MANY_CONNECTIONS)
             return
         self.session = session
+        ws_connection_opened()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is not None:
@@ -36,6 +53,7 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
         if self.session is not None:
             await self.session.close()
             self.session = None
+            ws_connection_closed()
 
     async def _send_text(self, frame: str) -> None:
         await self.send(text_data=frame)

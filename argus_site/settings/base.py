@@ -353,7 +353,7 @@ ARGUS_WS_SLOW_CLIENT_TIMEOUT = cfg.number("ARGUS_WS_SLOW_CLIENT_TIMEOUT", 30.0, 
 ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
 # Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
 # rate limits); empty leaves /mcp open, as REST is when API keys are off.
-ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "")
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
 
 # --- Pools (issue 7) -------------------------------------------------------------------------
 POOL_MAX_IDLE_TIME = cfg.number("POOL_MAX_IDLE_TIME", 300.0, minimum=0.0)

@@ -1,0 +1,67 @@
+"""API keys on the WebSocket handshake, and the connection count in the service metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from monitoring.services.apikeys import api_key_create
+
+pytestmark = [pytest.mark.usefixtures("stream", "instruments"), pytest.mark.django_db(transaction=True)]
+
+
+async def _open(headers: list[tuple[bytes, bytes]]) -> tuple[WebsocketCommunicator, dict[str, Any], Any]:
+    from argus_site.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application, "/ws/market_data", headers=[(b"origin", b"http://localhost"), *headers]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    first = orjson.loads(await communicator.receive_from(timeout=5))
+    closed = await communicator.receive_output(timeout=5)
+    return communicator, first, closed
+
+
+@pytest.fixture
+def keys_required(settings: Any) -> None:
+    settings.ARGUS_AUTH_MODE = "production"
+    settings.ARGUS_REQUIRE_API_KEY = True
+
+
+async def test_handshake_without_a_key_is_refused_with_4401(keys_required: None) -> None:
+    _, first, closed = await _open([])
+    assert first["type"] == "error" and first["error"]["code"] == "UNAUTHORIZED"
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+async def test_key_without_the_market_data_scope_is_refused_with_4403(keys_required: None) -> None:
+    _, raw = await sync_to_async(api_key_create)(name="cache only", scopes=["cache:manage"])
+    _, first, closed = await _open([(b"x-api-key", raw.encode())])
+    assert first["error"]["code"] == "FORBIDDEN"
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_valid_key_connects_and_is_counted(keys_required: None, connect: Any) -> None:
+    from monitoring.services import metrics
+
+    _, raw = await sync_to_async(api_key_create)(name="reader", scopes=["market_data:read"])
+    before = metrics._recorder.ws_active
+    from argus_site.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/market_data",
+        headers=[(b"origin", b"http://localhost"), (b"authorization", b"Bearer " + raw.encode())],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_to(text_data=orjson.dumps({"action": "ping"}).decode())
+    assert orjson.loads(await communicator.receive_from(timeout=5))["type"] == "pong"
+    assert metrics._recorder.ws_active == before + 1
+    await communicator.disconnect()
+    assert metrics._recorder.ws_active == before
