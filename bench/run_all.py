@@ -1,4 +1,7 @@
-"""`make bench`: every benchmark in bench/, one after the other (add yours to BENCHMARKS)."""
+"""`make bench`: every benchmark in bench/, one after the other, with its defaults (add yours to BENCHMARKS).
+
+Each script also runs alone and takes its own options (`--help`).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["http_api.py"]
+BENCHMARKS = ["http_api.py", "cache_levels.py"]
 
 
 def main() -> int:
     failed = 0
     for name in BENCHMARKS:
         print(f"== bench/{name}", flush=True)
-        failed += subprocess.call([sys.executable, str(HERE / name), *sys.argv[1:]], cwd=HERE.parent) != 0
+        failed += subprocess.call([sys.executable, str(HERE / name)], cwd=HERE.parent) != 0
     return 1 if failed else 0
 
 
