@@ -30,17 +30,38 @@ def _assert_search(tools: set[str], body: dict[str, Any]) -> None:
     assert body["source"]["simulated"] is True
 
 
-def test_stdio_command_serves_tools(stdio_params: StdioServerParameters) -> None:
-    async def main() -> tuple[set[str], dict[str, Any], Any]:
+EVERY_TOOL = {
+    "get_latest_quotes": {"symbols": ["000001.SZ"]},
+    "get_order_book": {"symbols": ["000001.SZ"], "depth": 10},
+    "get_history_bars": {"symbols": ["000001.SZ"], "start_date": "2024-01-02", "end_date": "2024-01-31"},
+    "get_instrument_detail": {"symbols": ["000001.SZ"]},
+    "get_trading_dates": {"start_date": "2024-01-01", "end_date": "2024-01-31", "market": "SZ"},
+    "search_instruments": {"query": "平安"},
+    "get_market_status": {"market": "SH"},
+}
+
+
+def test_stdio_command_serves_every_tool(stdio_params: StdioServerParameters) -> None:
+    async def main() -> tuple[set[str], dict[str, Any], Any, dict[str, Any]]:
         async with Client(stdio_params, read_timeout_seconds=60) as client:
             tools, body = await _list_and_search(client)
             bad = await client.call_tool("search_instruments", {"query": "平安", "max_rows": 1000})
-            return tools, body, bad
+            every = {name: await client.call_tool(name, args) for name, args in EVERY_TOOL.items()}
+            return tools, body, bad, every
 
-    tools, body, bad = asyncio.run(main())
+    tools, body, bad, every = asyncio.run(main())
     _assert_search(tools, body)
+    assert tools == set(EVERY_TOOL)
     assert bad.is_error is True
     assert structured(bad)["error"]["code"] == "INVALID_PARAMETER"
+    for name, result in every.items():
+        assert result.is_error is False, (name, result)
+    # Market data says it is simulated; the trading calendar is the exchange's own, not simulated.
+    for name in ("get_latest_quotes", "get_order_book", "get_history_bars", "get_instrument_detail"):
+        assert structured(every[name])["source"]["simulated"] is True, name
+    assert structured(every["get_trading_dates"])["source"]["simulated"] is False
+    assert structured(every["get_trading_dates"])["data"]["total_days"] == 22
+    assert structured(every["get_market_status"])["data"]["market"] == "SH"
 
 
 def test_http_endpoint_serves_tools(http_server: str) -> None:
