@@ -68,6 +68,11 @@ def server_env(port: int, *, fast_path: bool) -> dict[str, str]:
         ARGUS_CACHE_TTL_HOT="3600",
         ARGUS_CACHE_TTL_WARM="3600",
         ARGUS_HTTP_FAST_PATH="true" if fast_path else "false",
+        # One load generator is one client: the per-client limits (still checked and counted on
+        # every request) are raised so the run measures throughput, not the 100/min limit.
+        ARGUS_RATE_LIMIT_REALTIME="1000000000",
+        ARGUS_RATE_LIMIT_HISTORY="1000000000",
+        ARGUS_RATE_LIMIT_MANAGEMENT="1000000000",
     )
     return env
 
