@@ -21,7 +21,7 @@ from cachemgr.keys import feed_status_key
 from marketdata.calendar import db_calendar
 from marketdata.payloads import iso_utc
 from marketdata.services.ticks import market_status_publish, symbol_status_publish, ticks_ingest
-from marketdata.sessions import phase_at
+from marketdata.sessions import phase_at, shanghai
 from marketdata.sources import get_source
 from marketdata.sources.base import DataSource, Phase
 from marketdata.streaming import get_store
@@ -110,7 +110,7 @@ def _poll(store: StreamStore, source: DataSource) -> PollResult:
 
 def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simulated: bool) -> None:
     """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers)."""
-    local = moment.astimezone(db_calendar_tz())
+    local = shanghai(moment)
     status: dict[str, Any] = {
         "market_phase": phase.value,
         "trading_day": local.date().isoformat(),
@@ -121,12 +121,6 @@ def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simula
     previous = store.swap("market", orjson.dumps(status).decode())
     if previous is None or orjson.loads(previous).get("market_phase") != phase.value:
         market_status_publish(status)
-
-
-def db_calendar_tz() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(settings.ARGUS_EXCHANGE_TZ)
 
 
 def _mark_stale(store: StreamStore, symbols: list[str]) -> int:

@@ -11,10 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.utils.module_loading import import_string
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services import cache_health
+from marketdata.services.feed import feed_status as stream_status
 from marketdata.sources import get_source
 
 logger = logging.getLogger("argus.monitoring")
@@ -46,19 +46,6 @@ def probe_database() -> Probe:
     except Exception as exc:
         return Probe("unhealthy", f"{connection.vendor}: {exc}", 0.0)
     return Probe("healthy", connection.vendor, ms)
-
-
-# The feed's per-symbol staleness, looked up by name so either side can land first.
-FEED_STATUS_FUNCTIONS = ("marketdata.services.feed.feed_status",)
-
-
-def _optional(paths: tuple[str, ...]) -> Any | None:
-    for path in paths:
-        try:
-            return import_string(path)
-        except ImportError:
-            continue
-    return None
 
 
 def probe_cache() -> Probe:
@@ -93,20 +80,20 @@ def _feed_poll_probe() -> Probe:
     return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)
 
 
-def probe_feed() -> Probe:
-    """The feed's freshness: its last poll (fresh within ARGUS_FEED_STALE_AFTER) and its stale symbols."""
+def probe_feed() -> tuple[Probe, dict[str, Any]]:
+    """The feed's freshness (its last poll, fresh within ARGUS_FEED_STALE_AFTER) and the stream's own status."""
     try:
         polled = _feed_poll_probe()
-        hook = _optional(FEED_STATUS_FUNCTIONS)
-        symbols = hook() if hook is not None else None
+        symbols = stream_status()
     except Exception as exc:
-        return Probe("unknown", f"feed status unreadable: {exc}", 0.0)
-    if symbols and symbols.get("stale"):
+        return Probe("unknown", f"feed status unreadable: {exc}", 0.0), {"stale": None, "detail": str(exc)}
+    if symbols.get("stale"):
         listed = ", ".join(symbols.get("stale_symbols", [])[:10])
-        return Probe("degraded", f"{symbols.get('stale_count')} stale symbols: {listed}; {polled.detail}", 0.0)
-    if symbols is not None and polled.status == "unknown":
-        return Probe("healthy", "no stale symbols", 0.0)
-    return polled
+        degraded = f"{symbols.get('stale_count')} stale symbols: {listed}; {polled.detail}"
+        return Probe("degraded", degraded, 0.0), symbols
+    if polled.status == "unknown":
+        return Probe("healthy", "no stale symbols", 0.0), symbols
+    return polled, symbols
 
 
 def health_report() -> tuple[dict[str, Any], int]:
@@ -116,7 +103,7 @@ def health_report() -> tuple[dict[str, Any], int]:
     feed is failing while requests are still served.
     """
     probes = {"database": probe_database(), "cache": probe_cache(), "xtquant": probe_source()}
-    feed = probe_feed()
+    feed, stream = probe_feed()
     if probes["database"].status == "unhealthy":
         status = "unhealthy"
     elif any(p.status != "healthy" for p in probes.values()) or feed.status == "degraded":
@@ -131,17 +118,7 @@ def health_report() -> tuple[dict[str, Any], int]:
         "services": {name: probe.status for name, probe in probes.items()},
         "details": {
             **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
-            "feed": {"status": feed.status, "detail": feed.detail, "stream": _feed_details()},
+            "feed": {"status": feed.status, "detail": feed.detail, "stream": stream},
         },
     }
     return body, 503 if status == "unhealthy" else 200
-
-
-def _feed_details() -> dict[str, Any]:
-    """The live feed's stale symbols (issue 5); an error here never fails /health."""
-    from marketdata.services.feed import feed_status
-
-    try:
-        return feed_status()
-    except Exception as exc:
-        return {"stale": None, "detail": f"feed state unavailable: {exc}"}
