@@ -104,7 +104,8 @@ class Hub:
                     if frame is None:
                         frame = frames[fields] = push_frame(quote, seq, fields)
                     connection.offer(symbol, seq, frame)
-            self._tell_listeners([quote["symbol"] for _, quote in quotes])
+            if self._quote_listeners:
+                self._tell_listeners([quote["symbol"] for _, quote in quotes])
             return
         status = message.get("status")
         if status is not None:
