@@ -27,6 +27,13 @@ def instrument_names() -> dict[str, str]:
     return names
 
 
+def instrument_names_cached() -> dict[str, str] | None:
+    """The names if loaded and fresh, else None: async callers then load them on a worker thread."""
+    if time.monotonic() - _loaded_at < _REFRESH_SECONDS and _names:
+        return _names
+    return None
+
+
 def directory_reset() -> None:
     """Forget the cached names (after an instruments sync, or in tests)."""
     global _loaded_at

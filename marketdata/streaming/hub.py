@@ -25,6 +25,7 @@ from marketdata.streaming.store import ProcessStats, StreamStore
 logger = logging.getLogger("argus.stream")
 
 HEARTBEAT_SECONDS = 2.0
+READY_SECONDS = 3.0
 Closer = Callable[[int], Awaitable[None]]
 
 
@@ -50,7 +51,11 @@ class Hub:
             self._quote_listeners.append(listener)
 
     async def start(self) -> None:
-        """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive."""
+        """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive.
+
+        With Redis down the wait ends after READY_SECONDS: connections are still accepted (ping
+        works, subscribe answers SERVICE_UNAVAILABLE) and pushes flow once the listener reconnects.
+        """
         if self._ready is None:
             self._ready = self.loop.create_future()
             self._tasks.append(self.loop.create_task(self._heartbeat()))
@@ -58,7 +63,10 @@ class Hub:
                 self._tasks.append(self.loop.create_task(self._listen()))
             else:
                 self._ready.set_result(None)
-        await asyncio.shield(self._ready)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ready), READY_SECONDS)
+        except TimeoutError:
+            logger.warning("the stream's Redis subscription is not up after %.0f s; accepting anyway", READY_SECONDS)
 
     def open(self, connection: Connection, closer: Closer) -> bool:
         """Admit a connection unless this process is at ARGUS_WS_MAX_CONNECTIONS."""

@@ -71,9 +71,12 @@ class RedisStore(StreamStore):
         loop_id = id(asyncio.get_running_loop())
         client = self._async_clients.get(loop_id)
         if client is None:
-            client = aredis.Redis.from_url(
-                self.url, max_connections=self._max_connections, socket_timeout=5, decode_responses=True
+            # A blocking pool: at the bound, a command waits for a free connection instead of failing
+            # (redis-py's default pool raises MaxConnectionsError, which broke reconnect storms).
+            pool = aredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=self._max_connections, timeout=10, socket_timeout=5, decode_responses=True
             )
+            client = aredis.Redis(connection_pool=pool)
             self._async_clients = {loop_id: client}
         return client
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import Any
 
 import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from argus_site.api.errors import ApiError, InvalidParameter, RateLimitExceeded
+from argus_site.api.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
 from marketdata.streaming import get_hub
 from marketdata.streaming.connection import Connection, Send
-from marketdata.streaming.directory import instrument_names
+from marketdata.streaming.directory import instrument_names, instrument_names_cached
 from marketdata.streaming.hub import Closer, Hub
 from marketdata.streaming.protocol import Request, dumps, error_frame, now_iso, parse, push_data, push_frame
+
+logger = logging.getLogger("argus.stream")
 
 
 class RateWindow:
@@ -64,6 +66,11 @@ class Session:
             await getattr(self, f"_{action}")(request)
         except ApiError as error:
             await self.connection.reply(error_frame(error, action))
+        except Exception:
+            # A failure of ours (Redis down, a bug) must not kill this connection or any other.
+            logger.exception("websocket %s failed", action)
+            unavailable = ServiceUnavailable(f"'{action}' could not be completed just now; retry in a few seconds")
+            await self.connection.reply(error_frame(unavailable, action))
 
     async def _ping(self, request: Request) -> None:
         await self.connection.reply(dumps({"type": "pong", "timestamp": now_iso()}))
@@ -136,7 +143,9 @@ class Session:
             raise InvalidParameter(
                 f"{total} symbols on one connection; at most {settings.ARGUS_WS_MAX_SYMBOLS}: unsubscribe some first"
             )
-        names: dict[str, Any] = await sync_to_async(instrument_names)()
+        # Fresh names are read in place: a thread hop per subscribe would queue every subscriber
+        # of a reconnect storm behind one another on Channels' single database thread.
+        names = instrument_names_cached() or await sync_to_async(instrument_names)()
         unknown = [s for s in request.symbols if s not in names]
         if unknown:
             raise InvalidParameter(f"unknown symbols {unknown}: not listed instruments; nothing was subscribed")
