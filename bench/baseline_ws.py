@@ -88,7 +88,8 @@ async def listen(ready: asyncio.Future[None]) -> None:
 async def subscribe(peer: Peer, message: dict[str, Any]) -> None:
     global _client
     if _client is None:
-        _client = redis.Redis.from_url(REDIS_URL, max_connections=200)
+        # Blocking: at the bound, wait for a connection (the default pool fails a reconnect storm).
+        _client = redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(REDIS_URL, max_connections=200))
     symbols = list(message.get("symbols") or [])
     fields = tuple(message["fields"]) if message.get("fields") else None
     for symbol in symbols:

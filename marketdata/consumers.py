@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -24,6 +27,19 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
     # No channel layer: pushes come from the hub, and a layer would cost every connection its own
     # Redis receive loop (get_channel_layer returns None for an alias that is not configured).
     channel_layer_alias = "argus-stream-no-layer"
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, minus its per-message `aclose_old_connections()`.
+
+        That call is a thread hop to the one sync thread for every frame a client sends, which
+        queued a reconnect storm's subscribes behind one another. The only database access here
+        (the handshake's key check) goes through database_sync_to_async, which closes stale
+        connections itself.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         await self.accept()

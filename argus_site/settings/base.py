@@ -346,7 +346,7 @@ ARGUS_WS_MAX_MESSAGE_BYTES = cfg.integer("ARGUS_WS_MAX_MESSAGE_BYTES", 65536, mi
 # Pushes queued per connection before it is conflated (latest quote per symbol) ...
 ARGUS_WS_SEND_QUEUE = cfg.integer("ARGUS_WS_SEND_QUEUE", 1000, minimum=1)
 # ... and how long it may stay conflated before it is closed with code 4008.
-ARGUS_WS_SLOW_CLIENT_TIMEOUT = cfg.number("ARGUS_WS_SLOW_CLIENT_TIMEOUT", 30.0, minimum=1.0)
+ARGUS_WS_SLOW_CLIENT_TIMEOUT = cfg.number("ARGUS_WS_SLOW_CLIENT_TIMEOUT", 20.0, minimum=1.0)
 
 # --- MCP (issue 6) ---------------------------------------------------------------------------
 # Streamable HTTP on the running service; stdio is `manage.py mcp_server`.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -101,18 +102,21 @@ class Session:
             # Register first: every push published from now on is queued, and everything published
             # before is already in the buffer read below, so nothing falls between the two.
             self.hub.subscribe(connection, request.symbols, request.fields)
-            await self.hub.store.touch(request.symbols)
             fresh = [s for s in request.symbols if s not in resume]
             for symbol, after in resume.items():
                 if not await self._replay(symbol, after, request.fields):
                     fresh.append(symbol)
-            latest = await self.hub.store.latest(fresh)
+            store = self.hub.store
+            # Independent reads at once: a snapshot waits for the slowest, not for their sum.
+            _, latest, market = await asyncio.gather(
+                store.touch(request.symbols), store.latest(fresh), store.value("market")
+            )
             ack = {
                 "symbols": list(request.symbols),
                 "fields": list(request.fields) if request.fields else None,
                 "pending": [s for s in fresh if s not in latest],
                 "subscribed": len(connection.fields),
-                "market": orjson.loads(market) if (market := await self.hub.store.value("market")) else None,
+                "market": orjson.loads(market) if market else None,
             }
             await connection.send_locked(dumps({"type": "subscribed", "data": ack}))
             snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]
