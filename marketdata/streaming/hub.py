@@ -26,6 +26,7 @@ logger = logging.getLogger("argus.stream")
 
 HEARTBEAT_SECONDS = 2.0
 READY_SECONDS = 3.0
+MARKET_SECONDS = 1.0
 Closer = Callable[[int], Awaitable[None]]
 
 
@@ -44,6 +45,10 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
         self._quote_listeners: list[Callable[[list[str]], object]] = []
+        self._wanted: set[str] = set()
+        self._wanting: asyncio.Task[None] | None = None
+        self._market: dict[str, object] | None = None
+        self._market_at = float("-inf")
 
     def add_quote_listener(self, listener: Callable[[list[str]], object]) -> None:
         """Also tell `listener` which symbols got a new quote (MCP resource notifications use this)."""
@@ -95,6 +100,29 @@ class Hub:
                 if not followers:
                     del self.subscribers[symbol]
 
+    async def want(self, symbols: Iterable[str]) -> None:
+        """Tell the feed these symbols are wanted; subscribes arriving together share one command."""
+        self._wanted.update(symbols)
+        if self._wanting is None:
+            self._wanting = self.loop.create_task(self._want_pending())
+        await asyncio.shield(self._wanting)
+
+    async def _want_pending(self) -> None:
+        await asyncio.sleep(0)  # let the subscribes read in this loop iteration join
+        symbols, self._wanted, self._wanting = self._wanted, set(), None
+        await self.store.touch(symbols)
+
+    async def market(self) -> dict[str, object] | None:
+        """The market status for subscribe acks: kept from status pushes, re-read at most once a second.
+
+        The feed re-writes it every poll (a replaying source's simulated time moves) but publishes
+        only phase changes, so a copy older than a second is refreshed from the store.
+        """
+        if time.monotonic() - self._market_at > MARKET_SECONDS:
+            raw = await self.store.value("market")
+            self._market, self._market_at = (orjson.loads(raw) if raw else None), time.monotonic()
+        return self._market
+
     def dispatch(self, raw: bytes | str) -> None:
         """Fan one published batch out to this process's connections."""
         message = orjson.loads(raw)
@@ -118,6 +146,8 @@ class Hub:
         status = message.get("status")
         if status is not None:
             symbol = status.get("symbol")
+            if symbol is None and "market_phase" in status:
+                self._market, self._market_at = status, time.monotonic()
             targets = self.subscribers.get(symbol, set()) if symbol else self.connections
             frame = dumps({"type": "status", "data": status})
             for connection in list(targets):

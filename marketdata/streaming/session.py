@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 
-import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -106,17 +105,16 @@ class Session:
             for symbol, after in resume.items():
                 if not await self._replay(symbol, after, request.fields):
                     fresh.append(symbol)
-            store = self.hub.store
-            # Independent reads at once: a snapshot waits for the slowest, not for their sum.
+            # Independent steps at once: a snapshot waits for the slowest, not for their sum.
             _, latest, market = await asyncio.gather(
-                store.touch(request.symbols), store.latest(fresh), store.value("market")
+                self.hub.want(request.symbols), self.hub.store.latest(fresh), self.hub.market()
             )
             ack = {
                 "symbols": list(request.symbols),
                 "fields": list(request.fields) if request.fields else None,
                 "pending": [s for s in fresh if s not in latest],
                 "subscribed": len(connection.fields),
-                "market": orjson.loads(market) if market else None,
+                "market": market,
             }
             await connection.send_locked(dumps({"type": "subscribed", "data": ack}))
             snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]
