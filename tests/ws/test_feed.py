@@ -77,6 +77,25 @@ def test_only_one_poll_at_a_time(replay_source: None) -> None:
     assert feed_poll().ran is True
 
 
+def test_a_lock_is_extended_only_by_its_holder() -> None:
+    store = get_store()
+    token = store.try_lock(LOCK, ttl=0.2)
+    assert token is not None
+    assert store.extend_lock(LOCK, token, ttl=30) is True
+    time.sleep(0.3)  # past the first ttl: the extension keeps it
+    assert store.try_lock(LOCK, ttl=30) is None
+    assert store.extend_lock(LOCK, "not-the-token", ttl=30) is False
+    store.unlock(LOCK, token)
+    assert store.extend_lock(LOCK, token, ttl=30) is False  # released: nothing to extend
+    short = store.try_lock(LOCK, ttl=0.1)
+    assert short is not None
+    time.sleep(0.2)
+    assert store.extend_lock(LOCK, short, ttl=30) is False  # expired: no longer ours
+    other = store.try_lock(LOCK, ttl=30)
+    assert other is not None and store.extend_lock(LOCK, short, ttl=30) is False
+    store.unlock(LOCK, other)
+
+
 def test_stale_is_marked_and_clears_when_data_flows(replay_source: None, settings: Any, make_tick: Any) -> None:
     from marketdata.models import Instrument
     from marketdata.sources import get_source
