@@ -12,7 +12,6 @@ from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_fetch
 from marketdata.services.feed import LOCK, feed_poll, feed_status
 from marketdata.services.ticks import ticks_ingest
-from marketdata.sources import reset_source
 from marketdata.streaming import get_store
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
@@ -35,17 +34,6 @@ def test_ingest_drops_unchanged_ticks_and_numbers_each_day_contiguously(make_tic
     cached = cache_fetch("LATEST_DATA", latest_quote_key("000001.SZ"), _fail).value
     assert cached["symbol"] == "000001.SZ" and cached["name"] == "平安银行"
     assert cached["timestamp"] == "2024-01-16T01:30:00.000Z"
-
-
-@pytest.fixture
-def replay_source(settings: Any, reference_data: None) -> Any:
-    settings.ARGUS_DATA_SOURCE = {
-        "BACKEND": "simulated",
-        "OPTIONS": {"seed": 7, "universe_size": 50, "clock": "replay"},
-    }
-    reset_source()
-    yield
-    reset_source()
 
 
 def test_poll_ingests_wanted_symbols_once_per_snapshot(replay_source: None) -> None:
