@@ -2,11 +2,13 @@
 
 Ticks come in one of two ways, and both end in ticks_ingest:
 - poll (`feed_poll`): ask the source for the served symbols' snapshots. Celery beat runs it every
-  ARGUS_FEED_INTERVAL (the embedded default in the server process; `manage.py feed` in its own);
+  ARGUS_FEED_INTERVAL (the embedded default in the server process), or `manage.py feed` does in a
+  process of its own (`feed_poll_run`);
 - push (feed_push.py, `manage.py feed --mode push`): the xtquant source pushes ticks, and the same
   interval work (`feed_interval`) runs beside.
 A lock in the store (Redis SET NX PX in production) keeps polls from overlapping, however many
-workers pick the task up, and keeps them out while a push feed holds it.
+workers pick the task up. `manage.py feed` keeps it while it runs, in either mode, so beat's polls
+then return ran=False instead of polling a second time.
 """
 
 from __future__ import annotations
@@ -92,17 +94,36 @@ def feed_poll() -> PollResult:
 
 
 def feed_poll_run(stop: threading.Event) -> None:
-    """Poll every ARGUS_FEED_INTERVAL until `stop` is set, one log line per poll (`manage.py feed`)."""
+    """Poll every ARGUS_FEED_INTERVAL until `stop` is set, one log line per poll (`manage.py feed`).
+
+    The lock is kept from one poll to the next (renewed each time), so Celery beat's polls stand
+    aside while this runs and a second such process is a standby; it is released on the way out.
+    """
+    store, source = get_store(), get_source()
     interval = settings.ARGUS_FEED_INTERVAL
+    token: str | None = None
     due = time.monotonic()
-    while not stop.is_set():
-        try:
-            logger.info("feed poll: %s", feed_poll().summary())
-        except Exception:
-            logger.exception("feed poll failed")
-        # A poll slower than the interval is followed at once, not by a burst of catch-up polls.
-        due = max(due + interval, time.monotonic())
-        stop.wait(due - time.monotonic())
+    try:
+        while not stop.is_set():
+            try:
+                token = _keep_lock(store, token)
+                result = feed_interval(store, source, partial(_fetch, source)) if token else PollResult(ran=False)
+                logger.info("feed poll: %s", result.summary())
+            except Exception:
+                logger.exception("feed poll failed")
+            # A poll slower than the interval is followed at once, not by a burst of catch-up polls.
+            due = max(due + interval, time.monotonic())
+            stop.wait(due - time.monotonic())
+    finally:
+        if token is not None:
+            store.unlock(LOCK, token)
+
+
+def _keep_lock(store: StreamStore, token: str | None) -> str | None:
+    """Renew the feed lock if it is ours, else try to take it; None while another feed holds it."""
+    if token is not None and store.extend_lock(LOCK, token, feed_lock_ttl()):
+        return token
+    return store.try_lock(LOCK, ttl=feed_lock_ttl())
 
 
 def feed_interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:
