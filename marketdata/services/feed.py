@@ -52,7 +52,7 @@ Collect = Callable[[list[str], bool], tuple[int, int]]
 class PollResult:
     ran: bool  # False: another poll held the lock
     phase: str | None = None
-    symbols: int = 0
+    symbols: int = 0  # served: subscribed to somewhere, or every listed one (ARGUS_FEED_WHOLE_MARKET)
     published: int = 0
     dropped: int = 0
     stale: int = 0
@@ -161,10 +161,11 @@ def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollR
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
     published, dropped = collect(symbols, trading)
-    if not trading:
-        store.swap_stale(set())
-        return PollResult(True, phase.value, published=published, dropped=dropped)
-    stale = _mark_stale(store, symbols)
+    if trading:
+        stale = _mark_stale(store, symbols)
+    else:
+        store.swap_stale(set())  # outside sessions nothing is expected to move, so nothing is stale
+        stale = 0
     return PollResult(True, phase.value, len(symbols), published, dropped, stale)
 
 
