@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -23,6 +24,7 @@ from marketdata.services.feed_push import TickBuffer, feed_push_run
 from marketdata.sources import get_source, reset_source
 from marketdata.streaming import get_store
 from marketdata.streaming.store import Entry
+from tests.ws.processes import FAKES, Processes, new_keys_removed, production_env
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 
@@ -147,3 +149,23 @@ def test_push_buffer_wakes_the_ingest_loop(make_tick: Any) -> None:
     buffer = TickBuffer(capacity=10)
     threading.Timer(0.05, buffer.put, args=([make_tick("000001.SZ", 0)],)).start()
     assert [t.symbol for t in buffer.take(timeout=10)] == ["000001.SZ"]
+
+
+def test_push_command_as_a_process_of_its_own(services: None, reference_data: None, tmp_path: Path) -> None:
+    """`manage.py feed --mode push` on the fake xtquant: ingests, keeps polls out, exits cleanly on SIGTERM."""
+    store = get_store()
+    asyncio.run(store.touch(["000001.SZ", "600000.SH"]))
+    env = production_env(ARGUS_DATA_SOURCE="xtquant", PYTHONPATH=str(FAKES))
+    processes = Processes(tmp_path)
+    with new_keys_removed():
+        try:
+            processes.start("feed", "manage.py", "feed", "--mode", "push", env=env)
+            _wait_for(lambda: set(_latest("000001.SZ", "600000.SH")) == {"000001.SZ", "600000.SH"}, "the snapshot", 30)
+            assert feed_poll().ran is False
+            assert processes.stop("feed") == 0, processes.log("feed")
+        finally:
+            processes.stop_all()
+    assert "feed push: phase=" in processes.log("feed")
+    token = store.try_lock(LOCK, ttl=1)
+    assert token is not None
+    store.unlock(LOCK, token)
