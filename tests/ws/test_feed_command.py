@@ -97,20 +97,22 @@ def test_push_feed_ingests_what_xtquant_pushes_while_polls_stand_aside(
     fake = xtquant_source
     caplog.set_level(logging.INFO, logger="argus.feed")
     store = get_store()
-    asyncio.run(store.touch(["000001.SZ", "600000.SH"]))
+    asyncio.run(store.touch(["000001.SZ", "600000.SH", "605999.SH"]))
     stop = threading.Event()
     feed = threading.Thread(target=feed_push_run, args=(stop,), daemon=True)
     feed.start()
     try:
         # The subscription's first push (the snapshot, from xtquant's thread) reaches the store.
-        _wait_for(lambda: set(_latest("000001.SZ", "600000.SH")) == {"000001.SZ", "600000.SH"}, "the snapshot")
+        _wait_for(lambda: len(_latest("000001.SZ", "600000.SH", "605999.SH")) == 3, "the snapshot")
         assert [args for name, args, _ in fake.calls if name == "subscribe_whole_quote"] == [(["SH", "SZ", "BJ"],)]
         first = _latest("000001.SZ", "600000.SH")
         assert (first["000001.SZ"].seq, first["600000.SH"].seq) == (1, 1)
         assert first["000001.SZ"].quote["price"] == 11.7  # the fake's 11.700000000000001, rounded
         cached = cache_fetch("LATEST_DATA", latest_quote_key("600000.SH"), _fail).value
         assert cached["symbol"] == "600000.SH" and cached["name"] == "浦发银行"
-        assert _latest("605999.SH", "000001.SH") == {}  # pushed, but nobody watches them
+        assert _latest("000001.SH") == {}  # pushed, but nobody watches it
+        # Limit prices were fetched before subscribing, so the ST stock's push says it is at its limit.
+        assert store.fingerprints(["605999.SH"])["605999.SH"].startswith("limit_up|")
         assert feed_poll().ran is False  # the push feed holds the poll's lock
 
         moved = {**fake.TICKS["000001.SZ"], "lastPrice": 11.72, "time": 1735628406000}
