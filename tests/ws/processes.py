@@ -111,13 +111,24 @@ class Processes:
 
 
 @contextlib.contextmanager
-def new_keys_removed() -> Iterator[redis.Redis]:
-    """Yield a Redis client; afterwards delete every key of this namespace that was not there before."""
+def running(logs: Path) -> Iterator[Processes]:
+    """Processes to start; at the end every one is stopped, then the Redis keys they left are deleted."""
+    with _new_keys_removed():
+        processes = Processes(logs)
+        try:
+            yield processes
+        finally:
+            processes.stop_all()
+
+
+@contextlib.contextmanager
+def _new_keys_removed() -> Iterator[None]:
+    """Delete every key of this namespace that appears meanwhile (streams, Celery's queues, cache entries)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
     pattern = f"{settings.ARGUS_NAMESPACE}:*"
     before = set(client.scan_iter(match=pattern, count=1000))
     try:
-        yield client
+        yield
     finally:
         new = set(client.scan_iter(match=pattern, count=1000)) - before
         if new:

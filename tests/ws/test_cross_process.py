@@ -23,7 +23,7 @@ from marketdata.services.feed import LOCK
 from marketdata.sources import load_source
 from marketdata.sources.base import TickStatus
 from marketdata.streaming import get_store
-from tests.ws.processes import Processes, free_port, new_keys_removed, production_env
+from tests.ws.processes import Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services", "stream")]
 
@@ -100,11 +100,8 @@ def _trading_symbols(count: int) -> list[str]:
 
 @pytest.fixture
 def processes(tmp_path: Path) -> Iterator[Processes]:
-    started = Processes(tmp_path)
-    try:
+    with running(tmp_path) as started:
         yield started
-    finally:
-        started.stop_all()
 
 
 def _start_web(processes: Processes) -> list[str]:
@@ -133,36 +130,36 @@ def test_web_processes_and_a_feed_process_behave_as_one(
     feed: str, transactional_db: None, reference_data: None, processes: Processes, tmp_path: Path
 ) -> None:
     symbols = _trading_symbols(3)
-    with new_keys_removed():
-        _start_feed(processes, feed, tmp_path)
-        one, two = _start_web(processes)
-        first, second = Client(one), Client(two)
-        try:
-            first.subscribe(symbols[:2])
-            second.subscribe(symbols[2:])
-            first.pushes_for(symbols[:2], timeout=30)
-            second.pushes_for(symbols[2:], timeout=10)
-            expected = {"total_connections": 2, "total_subscriptions": 3, "processes": 2}
-            for client in (first, second):
-                stats = client.stats(expected)
-                assert {k: stats[k] for k in expected} == expected, stats
-        finally:
-            first.ws.close()
-            second.ws.close()
+    _start_feed(processes, feed, tmp_path)
+    one, two = _start_web(processes)
+    first, second = Client(one), Client(two)
+    try:
+        first.subscribe(symbols[:2])
+        second.subscribe(symbols[2:])
+        first.pushes_for(symbols[:2], timeout=30)
+        second.pushes_for(symbols[2:], timeout=10)
+        expected = {"total_connections": 2, "total_subscriptions": 3, "processes": 2}
         for client in (first, second):
-            for symbol, seqs in client.seqs.items():
-                assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), (symbol, seqs)
-        assert set(first.seqs) == set(symbols[:2]) and set(second.seqs) == set(symbols[2:])
+            stats = client.stats(expected)
+            assert {k: stats[k] for k in expected} == expected, stats
+    finally:
+        first.ws.close()
+        second.ws.close()
+    for client in (first, second):
+        for symbol, seqs in client.seqs.items():
+            assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), (symbol, seqs)
+    assert set(first.seqs) == set(symbols[:2]) and set(second.seqs) == set(symbols[2:])
 
-        # The ticks came from the feed process: the web processes run no periodic jobs.
-        celery_poll = r"marketdata\.tasks\.feed_poll\[[^]]+\] succeeded in [\d.]+s: (\{.*\})"
-        done = celery_poll if feed == "celery" else "feed poll: (.*)"
-        polls = re.findall(done, processes.log("feed"))
-        assert any(re.search(r"'published': [1-9]|published=[1-9]", poll) for poll in polls), processes.log("feed")
-        for web in ("web1", "web2"):
-            assert "feed poll" not in processes.log(web) and "feed_poll" not in processes.log(web)
-        if feed == "command":
-            assert processes.stop("feed") == 0  # SIGTERM: a clean exit that frees the feed lock
-            token = get_store().try_lock(LOCK, ttl=1)
-            assert token is not None
-            get_store().unlock(LOCK, token)
+    # The ticks came from the feed process: the web processes run no periodic jobs.
+    celery_poll = r"marketdata\.tasks\.feed_poll\[[^]]+\] succeeded in [\d.]+s: (\{.*\})"
+    done = celery_poll if feed == "celery" else "feed poll: (.*)"
+    polls = re.findall(done, processes.log("feed"))
+    assert any(re.search(r"'published': [1-9]|published=[1-9]", poll) for poll in polls), processes.log("feed")
+    for web in ("web1", "web2"):
+        assert "embedded periodic jobs started" not in processes.log(web)
+        assert "feed poll" not in processes.log(web) and "feed_poll" not in processes.log(web)
+    if feed == "command":
+        assert processes.stop("feed") == 0  # SIGTERM: a clean exit that frees the feed lock
+        token = get_store().try_lock(LOCK, ttl=1)
+        assert token is not None
+        get_store().unlock(LOCK, token)

@@ -24,7 +24,7 @@ from marketdata.services.feed_push import TickBuffer, feed_push_run
 from marketdata.sources import get_source, reset_source
 from marketdata.streaming import get_store
 from marketdata.streaming.store import Entry
-from tests.ws.processes import FAKES, Processes, new_keys_removed, production_env
+from tests.ws.processes import FAKES, production_env, running
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 
@@ -158,15 +158,11 @@ def test_push_command_as_a_process_of_its_own(services: None, reference_data: No
     store = get_store()
     asyncio.run(store.touch(["000001.SZ", "600000.SH"]))
     env = production_env(ARGUS_DATA_SOURCE="xtquant", PYTHONPATH=str(FAKES))
-    processes = Processes(tmp_path)
-    with new_keys_removed():
-        try:
-            processes.start("feed", "manage.py", "feed", "--mode", "push", env=env)
-            _wait_for(lambda: set(_latest("000001.SZ", "600000.SH")) == {"000001.SZ", "600000.SH"}, "the snapshot", 30)
-            assert feed_poll().ran is False
-            assert processes.stop("feed") == 0, processes.log("feed")
-        finally:
-            processes.stop_all()
+    with running(tmp_path) as processes:
+        processes.start("feed", "manage.py", "feed", "--mode", "push", env=env)
+        _wait_for(lambda: set(_latest("000001.SZ", "600000.SH")) == {"000001.SZ", "600000.SH"}, "the snapshot", 30)
+        assert feed_poll().ran is False
+        assert processes.stop("feed") == 0, processes.log("feed")
     assert "feed push: phase=" in processes.log("feed")
     token = store.try_lock(LOCK, ttl=1)
     assert token is not None
