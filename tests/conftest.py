@@ -7,8 +7,12 @@ unreachable server fails the test instead of skipping it.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from marketdata.calendar import db_calendar
 from marketdata.models import TradingDay
 
 REDIS_URL = os.environ.get("ARGUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+FAKES = Path(__file__).resolve().parent / "fakes"
 
 
 def _unavailable(reason: str) -> None:
@@ -57,6 +62,23 @@ def reference_data(django_db_blocker: Any) -> Iterator[None]:
             instruments_sync()
         db_calendar.invalidate()
     yield
+
+
+def _purge_xtquant() -> None:
+    for name in [name for name in sys.modules if name == "xtquant" or name.startswith("xtquant.")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def xtquant_fake() -> Iterator[ModuleType]:
+    """The fake `xtquant.xtdata` (tests/fakes) importable, with fresh state; gone again afterwards."""
+    _purge_xtquant()
+    sys.path.insert(0, str(FAKES))
+    try:
+        yield importlib.import_module("xtquant.xtdata")
+    finally:
+        sys.path.remove(str(FAKES))
+        _purge_xtquant()
 
 
 @pytest.fixture(autouse=True)

@@ -339,6 +339,9 @@ ARGUS_CACHE_COLD_SECONDS = cfg.number("ARGUS_CACHE_COLD_SECONDS", 600.0, minimum
 ARGUS_FEED_WHOLE_MARKET = cfg.flag("ARGUS_FEED_WHOLE_MARKET", False)
 # A symbol with no new tick for this many feed intervals during a session is marked stale.
 ARGUS_FEED_STALE_INTERVALS = cfg.number("ARGUS_FEED_STALE_INTERVALS", 2.0, minimum=1.0)
+# The push feed (`manage.py feed --mode push`) keeps the latest tick of at most this many symbols
+# between two drains into the ingest; ticks of further symbols wait for their next push.
+ARGUS_FEED_PUSH_BUFFER = cfg.integer("ARGUS_FEED_PUSH_BUFFER", 10000, minimum=1)
 ARGUS_WS_MAX_SYMBOLS = cfg.integer("ARGUS_WS_MAX_SYMBOLS", 200, minimum=1)
 # Spec: 1000 messages/minute per connection (client -> server messages).
 ARGUS_WS_RATE_LIMIT = cfg.integer("ARGUS_WS_RATE_LIMIT", 1000, minimum=1)

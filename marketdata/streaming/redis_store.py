@@ -56,6 +56,7 @@ return found
 """
 
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+_EXTEND = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
 
 def channel_name() -> str:
@@ -163,6 +164,9 @@ class RedisStore(StreamStore):
         token = uuid.uuid4().hex
         ok = self._sync.set(stream_key("lock", name), token, nx=True, px=int(ttl * 1000))
         return token if ok else None
+
+    def extend_lock(self, name: str, token: str, ttl: float) -> bool:
+        return bool(self._sync.eval(_EXTEND, 1, stream_key("lock", name), token, int(ttl * 1000)))
 
     def unlock(self, name: str, token: str) -> None:
         self._sync.eval(_UNLOCK, 1, stream_key("lock", name), token)

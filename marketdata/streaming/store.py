@@ -84,6 +84,10 @@ class StreamStore(ABC):
         """Take a named lock that expires after `ttl` seconds; a token, or None when held elsewhere."""
 
     @abstractmethod
+    def extend_lock(self, name: str, token: str, ttl: float) -> bool:
+        """Make a lock taken with `try_lock` expire `ttl` seconds from now; False when it is no longer ours."""
+
+    @abstractmethod
     def unlock(self, name: str, token: str) -> None:
         """Release a lock taken with `try_lock` (only if still ours)."""
 
@@ -198,6 +202,15 @@ class MemoryStore(StreamStore):
             token = uuid.uuid4().hex
             self._locks[name] = (token, now + ttl)
             return token
+
+    def extend_lock(self, name: str, token: str, ttl: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            held = self._locks.get(name)
+            if held is None or held[0] != token or held[1] <= now:
+                return False
+            self._locks[name] = (token, now + ttl)
+            return True
 
     def unlock(self, name: str, token: str) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from marketdata.sources import reset_source
 from marketdata.sources.base import Level, Tick, TickStatus
 from marketdata.streaming import reset_streaming
 from marketdata.streaming.directory import directory_reset
@@ -42,6 +43,16 @@ def stream() -> Iterator[None]:
     reset_streaming()
     directory_reset()
     _clean_redis()
+
+
+@pytest.fixture
+def replay_source(settings: Any, reference_data: None) -> Iterator[None]:
+    """A small simulated market replaying its latest session, so it trades at any hour."""
+    options = {"seed": 7, "universe_size": 50, "clock": "replay"}
+    settings.ARGUS_DATA_SOURCE = {"BACKEND": "simulated", "OPTIONS": options}
+    reset_source()
+    yield
+    reset_source()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_fetch
 from marketdata.services.feed import LOCK, feed_poll, feed_status
 from marketdata.services.ticks import ticks_ingest
-from marketdata.sources import reset_source
 from marketdata.streaming import get_store
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
@@ -35,17 +34,6 @@ def test_ingest_drops_unchanged_ticks_and_numbers_each_day_contiguously(make_tic
     cached = cache_fetch("LATEST_DATA", latest_quote_key("000001.SZ"), _fail).value
     assert cached["symbol"] == "000001.SZ" and cached["name"] == "平安银行"
     assert cached["timestamp"] == "2024-01-16T01:30:00.000Z"
-
-
-@pytest.fixture
-def replay_source(settings: Any, reference_data: None) -> Any:
-    settings.ARGUS_DATA_SOURCE = {
-        "BACKEND": "simulated",
-        "OPTIONS": {"seed": 7, "universe_size": 50, "clock": "replay"},
-    }
-    reset_source()
-    yield
-    reset_source()
 
 
 def test_poll_ingests_wanted_symbols_once_per_snapshot(replay_source: None) -> None:
@@ -75,6 +63,25 @@ def test_only_one_poll_at_a_time(replay_source: None) -> None:
     assert feed_poll().ran is False
     store.unlock(LOCK, token)
     assert feed_poll().ran is True
+
+
+def test_a_lock_is_extended_only_by_its_holder() -> None:
+    store = get_store()
+    token = store.try_lock(LOCK, ttl=0.2)
+    assert token is not None
+    assert store.extend_lock(LOCK, token, ttl=30) is True
+    time.sleep(0.3)  # past the first ttl: the extension keeps it
+    assert store.try_lock(LOCK, ttl=30) is None
+    assert store.extend_lock(LOCK, "not-the-token", ttl=30) is False
+    store.unlock(LOCK, token)
+    assert store.extend_lock(LOCK, token, ttl=30) is False  # released: nothing to extend
+    short = store.try_lock(LOCK, ttl=0.1)
+    assert short is not None
+    time.sleep(0.2)
+    assert store.extend_lock(LOCK, short, ttl=30) is False  # expired: no longer ours
+    other = store.try_lock(LOCK, ttl=30)
+    assert other is not None and store.extend_lock(LOCK, short, ttl=30) is False
+    store.unlock(LOCK, other)
 
 
 def test_stale_is_marked_and_clears_when_data_flows(replay_source: None, settings: Any, make_tick: Any) -> None:

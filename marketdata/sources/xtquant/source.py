@@ -178,6 +178,10 @@ class XtQuantSource(DataSource):
         """Level-1 xtdata publishes no trade list (3-second snapshots only; trades are level-2): none."""
         return []
 
+    def prefetch_limits(self, symbols: Sequence[str]) -> None:
+        """Fetch today's limit prices of `symbols` not fetched yet today: pushes use only cached ones."""
+        self._fetch_details(list(dict.fromkeys(code for s in symbols if (code := convert.valid_symbol(s)))))
+
     def subscribe(
         self, callback: Callable[[list[Tick]], None], symbols: Sequence[str] | None = None
     ) -> XtQuantSubscription:
