@@ -6,7 +6,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test prod install install-dev reference bench bench-http clean
+.PHONY: run test prod install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: install-dev
 # The HTTP API against a raw-ASGI baseline (needs PostgreSQL and Redis on 127.0.0.1; see README).
 bench-http: install-dev
 	$(BIN)/python bench/http_api.py
+
+# /ws/market_data against a raw-ASGI fan-out baseline (needs PostgreSQL and Redis; see README).
+bench-ws: install-dev
+	$(BIN)/python bench/ws_fanout.py
 
 clean:
 	rm -rf $(VENV) var

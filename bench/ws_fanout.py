@@ -497,7 +497,7 @@ def main() -> int:
     parser.add_argument(
         "--rates",
         type=lambda s: [int(x) for x in s.split(",")],
-        default=[2500, 5000, 10000, 20000, 40000, 80000, 120000],
+        default=[2500, 5000, 10000, 20000, 40000, 80000, 120000, 160000],
     )
     parser.add_argument("--seconds", type=float, default=6.0, help="publishing time per rate")
     parser.add_argument("--connections", type=int, default=10000)

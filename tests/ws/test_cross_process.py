@@ -34,8 +34,8 @@ PUSHES = 2  # market_data pushes each client must see per symbol
 class Client:
     """A real WebSocket client that keeps every push it receives while it waits for other answers."""
 
-    def __init__(self, url: str) -> None:
-        self.ws: ClientConnection = connect(url, origin=ORIGIN, open_timeout=10)
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
         self.seqs: dict[str, list[int]] = {}
 
     def receive(self, timeout: float) -> dict[str, Any] | None:
@@ -132,8 +132,8 @@ def test_web_processes_and_a_feed_process_behave_as_one(
     symbols = _trading_symbols(3)
     _start_feed(processes, feed, tmp_path)
     one, two = _start_web(processes)
-    first, second = Client(one), Client(two)
-    try:
+    with connect(one, origin=ORIGIN, open_timeout=10) as ws_one, connect(two, origin=ORIGIN, open_timeout=10) as ws_two:
+        first, second = Client(ws_one), Client(ws_two)
         first.subscribe(symbols[:2])
         second.subscribe(symbols[2:])
         first.pushes_for(symbols[:2], timeout=30)
@@ -142,9 +142,6 @@ def test_web_processes_and_a_feed_process_behave_as_one(
         for client in (first, second):
             stats = client.stats(expected)
             assert {k: stats[k] for k in expected} == expected, stats
-    finally:
-        first.ws.close()
-        second.ws.close()
     for client in (first, second):
         for symbol, seqs in client.seqs.items():
             assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), (symbol, seqs)
