@@ -244,6 +244,21 @@ class Swarm:
             "snapshot_ms": [ms for _, ms, _ in results if ms is not None],
         }
 
+    async def resubscribe(self, specs: list[dict[str, Any]], *, concurrency: int) -> dict[str, Any]:
+        """On the open connections (connection i gets spec i), subscribe again: subscribe-to-snapshot times."""
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(client: Client, spec: dict[str, Any]) -> float:
+            async with gate:
+                started = time.perf_counter()
+                snapshot = client.waiters["snapshot"] = asyncio.get_running_loop().create_future()
+                await client.request({"action": "subscribe", **spec}, "subscribed")
+                await asyncio.wait_for(snapshot, 30)
+                return (time.perf_counter() - started) * 1000
+
+        times = await asyncio.gather(*(one(c, spec) for c, spec in zip(self.clients, specs, strict=False)))
+        return {"snapshot_ms": list(times)}
+
     async def reconnect(self, count: int) -> dict[str, Any]:
         """Drop `count` connections and open them again all at once (a reconnect storm)."""
         dropped, specs = self.clients[:count], self.specs[:count]
