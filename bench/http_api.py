@@ -77,6 +77,12 @@ def server_env(port: int, *, fast_path: bool) -> dict[str, str]:
     return env
 
 
+def uvicorn_command(app: str, *, port: int, workers: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """A baseline app under uvicorn, quiet, on 127.0.0.1:`port`."""
+    quiet = ["--no-access-log", "--log-level", "warning"]
+    return [PYTHON, "-m", "uvicorn", app, "--workers", str(workers), "--port", str(port), *quiet, *extra]
+
+
 def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -182,19 +188,7 @@ def main() -> int:
             ]
         paths = scenarios(symbols)
         serve = [PYTHON, "manage.py", "serve", "--workers", str(args.workers)]
-        baseline = [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "bench.baseline_asgi:app",
-            "--workers",
-            str(args.workers),
-            "--port",
-            str(base_port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
+        baseline = uvicorn_command("bench.baseline_asgi:app", port=base_port, workers=args.workers)
         base_env = {**os.environ, "BENCH_REDIS_URL": REDIS_URL, "BENCH_PREFIX": TAG}
         plain: dict[str, dict[str, float]] = {}
         with process(serve, server_env(django_port, fast_path=False), django_port):

@@ -42,7 +42,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_api import PG_ADMIN, PYTHON, REDIS_URL, TAG, free_port, manage, process, server_env  # noqa: E402
+from bench.http_api import PG_ADMIN, PYTHON, REDIS_URL, TAG, free_port, manage, process, server_env, uvicorn_command  # noqa: E402
 from bench.wsload import Target, worker  # noqa: E402
 
 FIELDS = ["price", "volume"]
@@ -174,10 +174,14 @@ class Clients:
                 raise RuntimeError(answer["error"])
         return answers
 
-    def open(self, specs: list[dict[str, Any]], *, concurrency: int) -> dict[str, Any]:
+    def spread(self, command: str, specs: list[dict[str, Any]], *, concurrency: int) -> dict[str, Any]:
+        """Run `command` (open, resubscribe) with the specs and the concurrency shared out among the processes."""
         n = len(self.pipes)
         shares = [{"specs": specs[i::n], "concurrency": max(1, concurrency // n)} for i in range(n)]
-        return merge(self.call("open", shares))
+        return merge(self.call(command, shares))
+
+    def open(self, specs: list[dict[str, Any]], *, concurrency: int) -> dict[str, Any]:
+        return self.spread("open", specs, concurrency=concurrency)
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -251,7 +255,7 @@ def fanout(
         print(
             f"    offered {rate:>6}/s  delivered {row['delivered']:>8.0f}/s ({row['ratio']:.1%})  "
             f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  gaps {row['gaps']}  "
-            f"RSS {row['rss']:.0f} MB  ingest/batch {row['ingest_ms']:.1f} ms",
+            f"RSS {row['rss']:.0f} MB  Redis {row['redis']:+.1f} MB  ingest/batch {row['ingest_ms']:.1f} ms",
             flush=True,
         )
         if row["ratio"] < 0.5 or row["p99"] > 5000:
@@ -476,9 +480,7 @@ def run_server(
             snap = clients.open(specs, concurrency=50)["snapshot_ms"]
             # And on those open connections (no handshake, no key check): 10 more symbols each.
             more = [{"symbols": symbols[args.per_client : 2 * args.per_client], "fields": FIELDS}] * args.clients
-            n = len(clients.pipes)
-            shares = [{"specs": more[i::n], "concurrency": max(1, 50 // n)} for i in range(n)]
-            snap_open = merge(clients.call("resubscribe", shares))["snapshot_ms"]
+            snap_open = clients.spread("resubscribe", more, concurrency=50)["snapshot_ms"]
             clients.call("close")
             print(f"    holding {args.connections} connections ...", flush=True)
             held = connections(
@@ -555,23 +557,12 @@ def main() -> int:
 
         serve = [PYTHON, "manage.py", "serve", "--workers", str(args.workers)]
         argus, stall = run_server("Argus", serve, env, port, pub, symbols, key, args, store)
-        baseline = [
-            PYTHON,
-            "-m",
-            "uvicorn",
+        baseline = uvicorn_command(
             "bench.baseline_ws:app",
-            "--workers",
-            str(args.workers),
-            "--port",
-            str(base_port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--ws-per-message-deflate",
-            "false",
-            "--ws-ping-interval",
-            "120",
-        ]
+            port=base_port,
+            workers=args.workers,
+            extra=("--ws-per-message-deflate", "false", "--ws-ping-interval", "120"),
+        )
         base_env = {**os.environ, "BENCH_REDIS_URL": REDIS_URL, "BENCH_STREAM_PREFIX": f"{TAG}:v1:stream"}
         base, _ = run_server("baseline", baseline, base_env, base_port, pub, symbols, key, args, store)
         report(argus, base, stall, args)

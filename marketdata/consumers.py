@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from argus_site.api.errors import ApiError, ServiceUnavailable, Unauthorized
+from marketdata.streaming import get_hub
 from marketdata.streaming.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY_CONNECTIONS,
@@ -16,6 +17,7 @@ from marketdata.streaming.protocol import (
     error_frame,
 )
 from marketdata.streaming.session import Session
+from monitoring.services.apikeys import api_key_digest, api_key_from_scope
 from monitoring.services.guard import websocket_authenticate
 from monitoring.services.metrics import ws_connection_closed, ws_connection_opened
 
@@ -45,13 +47,14 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
         await self.accept()
         try:
             # The handshake's API key, under the same rules as HTTP (monitoring/policy.py).
-            await database_sync_to_async(websocket_authenticate)(self.scope)
+            key = await self._authenticate()
         except ApiError as refused:
             # Accept first, so the client reads why before the close.
             await self.send(text_data=error_frame(refused))
             await self.close(code=CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN)
             return
         session = Session(self._send_text, self._close)
+        session.connection.key = key
         if not await session.open():
             await session.connection.stop()
             details = "this server is at its WebSocket connection limit; retry later or on another node"
@@ -60,6 +63,29 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
             return
         self.session = session
         ws_connection_opened()
+
+    async def _authenticate(self) -> str | None:
+        """The prefix of the handshake's API key (None: anonymous), under /ws/market_data's policy.
+
+        A key this process verified in the last KEY_SECONDS is not looked up again: each lookup is a
+        hop to Channels' one database thread (~1.5 ms), and a reconnect storm of one client's
+        connections queued behind it. Revoking, editing or deleting a key clears it from every
+        process's cache and closes its connections (marketdata/streaming/keys.py).
+        """
+        raw = api_key_from_scope(self.scope)
+        if raw is None:
+            websocket_authenticate(self.scope)  # no key: decided from settings alone, no database
+            return None
+        hub = get_hub()
+        digest = api_key_digest(raw)
+        prefix = hub.key_verified(digest)
+        if prefix is not None:
+            return prefix
+        key = await database_sync_to_async(websocket_authenticate)(self.scope)
+        if key is None:
+            return None
+        hub.key_remember(digest, key.prefix)
+        return key.prefix
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is not None:

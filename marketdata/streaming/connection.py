@@ -34,6 +34,7 @@ class Connection:
         self.fields: dict[str, tuple[str, ...] | None] = {}
         self.sent: dict[str, int] = {}
         self.lagging_since: float | None = None
+        self.key: str | None = None  # prefix of the API key the handshake presented (None: anonymous)
         self.messages_sent = 0
         self.closed = False
         self._writer = asyncio.get_running_loop().create_task(self._write())

@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable, Iterable
 import orjson
 from django.conf import settings
 
+from argus_site.api.errors import Unauthorized
 from marketdata.streaming.connection import Connection
-from marketdata.streaming.protocol import CLOSE_SLOW_CLIENT, dumps, push_frame
+from marketdata.streaming.protocol import CLOSE_SLOW_CLIENT, CLOSE_UNAUTHORIZED, dumps, error_frame, push_frame
 from marketdata.streaming.store import ProcessStats, StreamStore
 
 logger = logging.getLogger("argus.stream")
@@ -27,6 +28,9 @@ logger = logging.getLogger("argus.stream")
 HEARTBEAT_SECONDS = 2.0
 READY_SECONDS = 3.0
 MARKET_SECONDS = 1.0
+# A key this process verified is trusted for new handshakes this long without a database lookup;
+# revoking or editing it clears it everywhere at once (marketdata/streaming/keys.py).
+KEY_SECONDS = 60.0
 Closer = Callable[[int], Awaitable[None]]
 
 
@@ -49,6 +53,7 @@ class Hub:
         self._wanting: asyncio.Task[None] | None = None
         self._market: dict[str, object] | None = None
         self._market_at = float("-inf")
+        self._keys: dict[str, tuple[str, float]] = {}  # digest of a raw key -> (prefix, verified at)
 
     def add_quote_listener(self, listener: Callable[[list[str]], object]) -> None:
         """Also tell `listener` which symbols got a new quote (MCP resource notifications use this)."""
@@ -100,6 +105,40 @@ class Hub:
                 if not followers:
                     del self.subscribers[symbol]
 
+    def key_verified(self, digest: str) -> str | None:
+        """The prefix of a key this process verified in the last KEY_SECONDS (None: look it up)."""
+        found = self._keys.get(digest)
+        if found is None or time.monotonic() - found[1] > KEY_SECONDS:
+            return None
+        return found[0]
+
+    def key_remember(self, digest: str, prefix: str) -> None:
+        now = time.monotonic()
+        if len(self._keys) >= 10_000:
+            self._keys = {d: v for d, v in self._keys.items() if now - v[1] <= KEY_SECONDS}
+        self._keys[digest] = (prefix, now)
+
+    def _key_changed(self, change: dict[str, object]) -> None:
+        """A key was edited, revoked or deleted: forget it; close its connections if it no longer admits them."""
+        prefix = change.get("prefix")
+        self._keys = {d: v for d, v in self._keys.items() if v[0] != prefix}
+        if change.get("allowed"):
+            return
+        for connection, closer in list(self.connections.items()):
+            if connection.key == prefix:
+                self.close(connection)
+                task = self.loop.create_task(self._close_revoked(connection, closer))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+
+    async def _close_revoked(self, connection: Connection, closer: Closer) -> None:
+        details = "this connection's API key was revoked or lost the market_data:read scope; reconnect with a valid key"
+        with contextlib.suppress(Exception):
+            await connection.reply(error_frame(Unauthorized(details)))
+        await connection.stop()
+        with contextlib.suppress(Exception):
+            await closer(CLOSE_UNAUTHORIZED)
+
     async def want(self, symbols: Iterable[str]) -> None:
         """Tell the feed these symbols are wanted; subscribes arriving together share one command."""
         self._wanted.update(symbols)
@@ -142,6 +181,10 @@ class Hub:
                     connection.offer(symbol, seq, frame)
             if self._quote_listeners:
                 self._tell_listeners([quote["symbol"] for _, quote in quotes])
+            return
+        change = message.get("key_changed")
+        if change is not None:
+            self._key_changed(change)
             return
         status = message.get("status")
         if status is not None:

@@ -25,7 +25,8 @@ KEY_PATTERN = re.compile(r"^ak_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def _digest(raw_key: str) -> str:
+def api_key_digest(raw_key: str) -> str:
+    """What is stored of a key (and what handshake caches remember): its SHA-256."""
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
@@ -41,7 +42,7 @@ def api_key_create(*, name: str, scopes: Iterable[str]) -> tuple[ApiKey, str]:
             if not ApiKey.objects.filter(prefix=prefix).exists():
                 break
         raw = f"ak_{prefix}_{secrets.token_urlsafe(32)}"
-        key = ApiKey.objects.create(name=name, prefix=prefix, digest=_digest(raw), scopes=wanted)
+        key = ApiKey.objects.create(name=name, prefix=prefix, digest=api_key_digest(raw), scopes=wanted)
     return key, raw
 
 
@@ -49,7 +50,7 @@ def api_key_assign_secret(key: ApiKey) -> str:
     """Give an unsaved admin-built row its prefix and digest; returns the raw key to show once."""
     prefix = secrets.token_hex(4)
     raw = f"ak_{prefix}_{secrets.token_urlsafe(32)}"
-    key.prefix, key.digest = prefix, _digest(raw)
+    key.prefix, key.digest = prefix, api_key_digest(raw)
     return raw
 
 
@@ -65,7 +66,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     if match is None:
         return None
     key = ApiKey.objects.filter(prefix=match.group(1), revoked_at__isnull=True).first()
-    if key is None or not hmac.compare_digest(key.digest, _digest(raw_key)):
+    if key is None or not hmac.compare_digest(key.digest, api_key_digest(raw_key)):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:

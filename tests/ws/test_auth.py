@@ -65,3 +65,55 @@ async def test_a_valid_key_connects_and_is_counted(keys_required: None, connect:
     assert metrics._recorder.ws_active == before + 1
     await communicator.disconnect()
     assert metrics._recorder.ws_active == before
+
+
+async def _reader(raw: str) -> WebsocketCommunicator:
+    from argus_site.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application, "/ws/market_data", headers=[(b"origin", b"http://localhost"), (b"x-api-key", raw.encode())]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_to(text_data=orjson.dumps({"action": "ping"}).decode())
+    assert orjson.loads(await communicator.receive_from(timeout=5))["type"] == "pong"
+    return communicator
+
+
+async def test_revoking_a_key_closes_its_connections_with_4401_and_refuses_the_next_handshake(
+    keys_required: None, connect: Any
+) -> None:
+    from monitoring.services.apikeys import api_key_revoke
+
+    revoked, raw = await sync_to_async(api_key_create)(name="to revoke", scopes=["market_data:read"])
+    _, other_raw = await sync_to_async(api_key_create)(name="stays", scopes=["market_data:read"])
+    first = await _reader(raw)
+    second = await _reader(raw)  # verified from this process's handshake cache
+    bystander = await _reader(other_raw)
+    await sync_to_async(api_key_revoke)(revoked)
+    for communicator in (first, second):
+        error = orjson.loads(await communicator.receive_from(timeout=5))
+        assert error["type"] == "error" and error["error"]["code"] == "UNAUTHORIZED"
+        assert "revoked" in error["error"]["details"]
+        assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    await bystander.send_to(text_data=orjson.dumps({"action": "ping"}).decode())
+    assert orjson.loads(await bystander.receive_from(timeout=5))["type"] == "pong"
+    _, refused, closed = await _open([(b"x-api-key", raw.encode())])
+    assert refused["error"]["code"] == "UNAUTHORIZED"
+    assert closed == {"type": "websocket.close", "code": 4401}
+    await bystander.disconnect()
+
+
+async def test_removing_the_scope_closes_connections_but_renaming_does_not(keys_required: None, connect: Any) -> None:
+    key, raw = await sync_to_async(api_key_create)(name="editable", scopes=["market_data:read"])
+    communicator = await _reader(raw)
+    key.name = "renamed"
+    await sync_to_async(key.save)()
+    await communicator.send_to(text_data=orjson.dumps({"action": "ping"}).decode())
+    assert orjson.loads(await communicator.receive_from(timeout=5))["type"] == "pong"
+    key.scopes = ["cache:manage"]
+    await sync_to_async(key.save)()
+    assert orjson.loads(await communicator.receive_from(timeout=5))["error"]["code"] == "UNAUTHORIZED"
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    _, refused, _ = await _open([(b"x-api-key", raw.encode())])
+    assert refused["error"]["code"] == "FORBIDDEN"
