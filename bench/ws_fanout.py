@@ -464,6 +464,16 @@ def run_server(
             )
         clients = Clients(target, args.client_processes)
         try:
+            # Subscribe round trips on a calm server (before the ramp overloads it), with the
+            # handshake's key check and without.
+            pub.send(("run", {"symbols": symbols[: args.symbols], "rate": args.symbols / 0.2, "seconds": 0.2}))
+            pub.recv()  # every symbol has a latest quote, so snapshots are not empty
+            specs = [{"symbols": symbols[: args.per_client], "fields": FIELDS}] * args.clients
+            snap = clients.open(specs, concurrency=50)["snapshot_ms"]
+            # And on those open connections (no handshake, no key check): 10 more symbols each.
+            more = [{"symbols": symbols[args.per_client : 2 * args.per_client], "fields": FIELDS}] * args.clients
+            snap_open = clients.spread("resubscribe", more, concurrency=50)["snapshot_ms"]
+            clients.call("close")
             rows = fanout(
                 clients,
                 pub,
@@ -475,13 +485,6 @@ def run_server(
                 pgid=pgid,
                 store=store,
             )
-            # The fan-out's subscribe round trips, measured again on a fresh set to keep them apart.
-            specs = [{"symbols": symbols[: args.per_client], "fields": FIELDS}] * args.clients
-            snap = clients.open(specs, concurrency=50)["snapshot_ms"]
-            # And on those open connections (no handshake, no key check): 10 more symbols each.
-            more = [{"symbols": symbols[args.per_client : 2 * args.per_client], "fields": FIELDS}] * args.clients
-            snap_open = clients.spread("resubscribe", more, concurrency=50)["snapshot_ms"]
-            clients.call("close")
             print(f"    holding {args.connections} connections ...", flush=True)
             held = connections(
                 clients,
