@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from typing import Any
 
@@ -33,6 +34,12 @@ class Lifespan:
                 if settings.ARGUS_EMBEDDED_JOBS:
                     self._jobs = asyncio.create_task(run_periodic_jobs(settings.ARGUS_PERIODIC_JOBS))
                     logger.info("embedded periodic jobs started: %s", ", ".join(settings.ARGUS_PERIODIC_JOBS))
+                await _warm_up()
+                # Everything loaded so far (Django, apps, pandas, calendars) lives as long as the
+                # process: keep it out of the collector's full passes, which otherwise walk it all
+                # and stall the event loop (and every connection's pushes) for tens of ms.
+                gc.collect()
+                gc.freeze()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._jobs is not None:
@@ -41,3 +48,15 @@ class Lifespan:
                         await self._jobs
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _warm_up() -> None:
+    """Load what the first WebSocket subscribes would otherwise all wait for (the instrument names)."""
+    from asgiref.sync import sync_to_async
+
+    from marketdata.streaming.directory import instrument_names
+
+    try:
+        await sync_to_async(instrument_names)()
+    except Exception:  # the database may still be starting; the first subscribe loads them then
+        logger.warning("could not preload instrument names at startup", exc_info=True)

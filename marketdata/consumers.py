@@ -76,15 +76,12 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
         if raw is None:
             websocket_authenticate(self.scope)  # no key: decided from settings alone, no database
             return None
-        hub = get_hub()
-        digest = api_key_digest(raw)
-        prefix = hub.key_verified(digest)
-        if prefix is not None:
-            return prefix
+        return await get_hub().key_verify(api_key_digest(raw), self._key_lookup)
+
+    async def _key_lookup(self) -> str:
         key = await database_sync_to_async(websocket_authenticate)(self.scope)
-        if key is None:
-            return None
-        hub.key_remember(digest, key.prefix)
+        if key is None:  # not reached: a presented key is returned or refused
+            raise Unauthorized("the API key could not be checked; reconnect")
         return key.prefix
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:

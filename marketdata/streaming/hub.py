@@ -13,7 +13,8 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -54,6 +55,7 @@ class Hub:
         self._market: dict[str, object] | None = None
         self._market_at = float("-inf")
         self._keys: dict[str, tuple[str, float]] = {}  # digest of a raw key -> (prefix, verified at)
+        self._verifying: dict[str, asyncio.Task[str]] = {}
 
     def add_quote_listener(self, listener: Callable[[list[str]], object]) -> None:
         """Also tell `listener` which symbols got a new quote (MCP resource notifications use this)."""
@@ -111,6 +113,19 @@ class Hub:
         if found is None or time.monotonic() - found[1] > KEY_SECONDS:
             return None
         return found[0]
+
+    async def key_verify(self, digest: str, verify: Callable[[], Coroutine[Any, Any, str]]) -> str:
+        """The key's prefix: from the cache, else from `verify()`, run once for handshakes arriving together."""
+        prefix = self.key_verified(digest)
+        if prefix is not None:
+            return prefix
+        task = self._verifying.get(digest)
+        if task is None:
+            task = self._verifying[digest] = self.loop.create_task(verify())
+            task.add_done_callback(lambda _: self._verifying.pop(digest, None))
+        prefix = await asyncio.shield(task)  # refusals (ApiError) reach every waiter
+        self.key_remember(digest, prefix)
+        return prefix
 
     def key_remember(self, digest: str, prefix: str) -> None:
         now = time.monotonic()
