@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from cachemgr.keys import cache_key, redis_key
+from core.redis import redis_client
 from pools.models import PoolConfig
 from pools.runtime import LivePool, NodeSpec, PoolSpec
 
@@ -129,9 +130,7 @@ class Registry:
 
     def publish(self) -> None:
         """Write this process's snapshot of every pool to Redis (one hash per pool, a field per process)."""
-        from django_redis import get_redis_connection
-
-        redis = get_redis_connection("default")
+        redis = redis_client()
         ttl = int(settings.ARGUS_POOL_METRICS_STALE) + 1
         with self._lock:
             pools = {name: pool for name, pool in self._pools.items() if pool.used}

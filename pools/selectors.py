@@ -18,6 +18,7 @@ import orjson
 from django.conf import settings
 
 from argus_site.api.errors import NotFound
+from core.redis import redis_client
 from pools.models import PoolConfig
 from pools.registry import PROCESS_ID, metrics_key, registry
 from pools.window import WINDOW_SECONDS, Totals, totals
@@ -65,10 +66,8 @@ def _snapshots(name: str) -> list[dict[str, Any]]:
     own = [live.snapshot()] if live is not None and live.used else []
     if not settings.USE_REDIS:
         return own
-    from django_redis import get_redis_connection
-
     try:
-        raw = get_redis_connection("default").hgetall(metrics_key(name))
+        raw = redis_client().hgetall(metrics_key(name))
     except Exception:
         logger.warning("pools: cannot read other processes' measurements of %s", name, exc_info=True)
         return own

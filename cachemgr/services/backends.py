@@ -19,6 +19,7 @@ from django.db import connections, router
 
 from cachemgr.keys import cache_entry_key
 from cachemgr.services.memory import Freed
+from core.redis import redis_client
 
 logger = logging.getLogger("argus.cache")
 
@@ -123,9 +124,7 @@ def l3_set(rule: str, key: str, entry: tuple[float, Any], timeout: float) -> Non
 
 
 def _redis() -> Any:
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
+    return redis_client()
 
 
 def _l2_raw_keys(rule: str) -> Iterator[bytes]:

@@ -78,9 +78,15 @@ _scripts: dict[int, Any] = {}
 
 
 def _hit_script(redis: Any) -> Any:
-    """The Lua script registered once per client (EVALSHA afterwards, not the script text each time)."""
+    """The Lua script, registered once per client (EVALSHA afterwards, not the script text each time).
+
+    `redis` is the process's one shared client (core.redis), so this holds one entry per Redis URL;
+    a cache keyed by per-request clients kept every request's client alive (a ~17 KB/request leak).
+    """
     script = _scripts.get(id(redis))
-    if script is None:
+    if script is None or script.registered_client is not redis:
+        if len(_scripts) > 16:  # clients of earlier Redis URLs (tests re-pointing Redis)
+            _scripts.clear()
         script = _scripts[id(redis)] = redis.register_script(_HIT_SCRIPT)
     return script
 

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
-from django.conf import settings
+from core.redis import shared_redis
 
 _last_warned: dict[str, float] = {}
 
-
-def shared_redis() -> Any | None:
-    """The raw Redis client behind the default cache, or None when Redis is not configured."""
-    if not settings.USE_REDIS:
-        return None
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
+__all__ = ["shared_redis", "warn_every"]
 
 
 def warn_every(logger: logging.Logger, what: str, exc: BaseException, seconds: float = 10.0) -> None:

@@ -1,0 +1,77 @@
+"""One raw Redis client per process and Redis URL (the L2 cache's), shared by every caller.
+
+Django's `caches[...]` is context-local: under ASGI every request builds its own cache object and so
+its own redis-py client. Anything that keeps a client (or an object holding one, like a registered
+Lua `Script`) per request therefore keeps every request's client alive: the production workers grew
+by ~17 KB a request that way. Callers that want a raw client take this one instead; it is
+thread-safe (redis-py clients are) and its connection pool is bounded by ARGUS_REDIS_MAX_CONNECTIONS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from django.conf import settings
+
+# A command that does not answer within this many seconds fails (Redis hung), rather than holding
+# a worker thread or the event loop indefinitely; the callers' outage breakers take it from there.
+SOCKET_TIMEOUT = 1.0
+
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def shared_redis() -> Any | None:
+    """The process's raw client for REDIS_URL (bytes replies), or None when Redis is not configured."""
+    if not settings.USE_REDIS:
+        return None
+    url = _l2_url()
+    client = _clients.get(url)
+    if client is None:
+        import redis
+
+        with _lock:
+            client = _clients.get(url)
+            if client is None:
+                client = _clients[url] = redis.Redis.from_url(
+                    url,
+                    max_connections=settings.ARGUS_REDIS_MAX_CONNECTIONS,
+                    socket_connect_timeout=SOCKET_TIMEOUT,
+                    socket_timeout=SOCKET_TIMEOUT,
+                    health_check_interval=30,
+                )
+    return client
+
+
+def _l2_url() -> str:
+    """The Redis behind the L2 cache ("default"): REDIS_URL in production, whatever a test points L2 at."""
+    l2 = settings.CACHES["default"]
+    if "redis" in l2["BACKEND"].lower():
+        location = l2["LOCATION"]
+        return str(location[0] if isinstance(location, list | tuple) else location)
+    return str(settings.REDIS_URL)
+
+
+def redis_client() -> Any:
+    """`shared_redis()` where Redis is known to be configured (raises otherwise)."""
+    client = shared_redis()
+    if client is None:
+        raise RuntimeError("Redis is not configured (set REDIS_URL)")
+    return client
+
+
+def shared_redis_reset() -> None:
+    """Close and forget every client (tests that point Redis elsewhere; after fork)."""
+    with _lock:
+        clients = list(_clients.values())
+        _clients.clear()
+    for client in clients:
+        with contextlib.suppress(Exception):  # a client of a Redis that is gone closes as far as it can
+            client.close()
+
+
+def live_clients() -> int:
+    """How many clients this module holds (one per Redis URL in use; a test checks it stays so)."""
+    return len(_clients)
