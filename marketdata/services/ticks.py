@@ -25,6 +25,7 @@ class IngestResult:
     published: int
     dropped: int
     seqs: dict[str, int] = field(default_factory=dict)  # the last seq given to each symbol
+    epoch: str | None = None  # the numbering those seqs belong to (None: nothing was published)
 
 
 def tick_fingerprint(tick: Tick) -> str:
@@ -52,19 +53,25 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         previous[tick.symbol] = fingerprint
         quote = quote_payload(tick, name=names.get(tick.symbol, ""))
         cache_store("LATEST_DATA", latest_quote_key(tick.symbol), quote)
-        quote["trading_day"] = tick.trading_day.isoformat()
+        # The stream's copy adds its own fields; the cached quote (which L1 holds as this very
+        # object) keeps the /latest shape whichever level answers.
+        pushed = {**quote, "trading_day": tick.trading_day.isoformat()}
         if tick.simulated_time is not None:
-            quote["simulated_time"] = iso_utc(tick.simulated_time)
-        by_day.setdefault(quote["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(quote)))
+            pushed["simulated_time"] = iso_utc(tick.simulated_time)
+        by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
     seqs: dict[str, int] = {}
     published = 0
+    epoch: str | None = None
     for day, items in sorted(by_day.items()):
-        for (symbol, _, _), seq in zip(items, store.commit(day, items), strict=True):
+        epoch, day_seqs = store.commit(day, items)
+        for (symbol, _, _), seq in zip(items, day_seqs, strict=True):
             seqs[symbol] = seq
             published += 1
     for tick in changed_status:
         symbol_status_publish(tick.symbol, tick.status.value, day=tick.trading_day.isoformat(), at=iso_utc(tick.time))
-    return IngestResult(received=len(batch), published=published, dropped=len(batch) - published, seqs=seqs)
+    return IngestResult(
+        received=len(batch), published=published, dropped=len(batch) - published, seqs=seqs, epoch=epoch
+    )
 
 
 def symbol_status_publish(symbol: str, state: str, *, day: str | None, at: str | None) -> None:

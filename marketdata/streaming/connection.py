@@ -15,10 +15,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 Send = Callable[[str], Awaitable[None]]
+Resync = Callable[[], Awaitable[None]]
 
 # (key, seq, frame): key is the symbol for quotes ("!" + symbol, or "!" for market-wide, for
-# status); seq 0 means "not a sequenced push".
+# status, RESYNC for a renumbering); seq 0 means "not a sequenced push".
 Item = tuple[str, int, str]
+RESYNC = "#resync"
 
 
 class Connection:
@@ -33,6 +35,8 @@ class Connection:
         self.lock = asyncio.Lock()
         self.fields: dict[str, tuple[str, ...] | None] = {}
         self.sent: dict[str, int] = {}
+        self.epoch: str | None = None  # the numbering `sent` counts in (None: none seen yet)
+        self._resync: Resync | None = None
         self.lagging_since: float | None = None
         self.key: str | None = None  # prefix of the API key the handshake presented (None: anonymous)
         self.messages_sent = 0
@@ -51,6 +55,36 @@ class Connection:
             self.lagging_since = time.monotonic()
         else:
             self._queue.append((key, seq, frame))
+        self._wake.set()
+
+    def renumber(self, epoch: str, resync: Resync) -> None:
+        """The store's numbering changed (new trading day, or its counters were lost).
+
+        Queued pushes of the old numbering are dropped, and `resync` (a reset and fresh snapshot of
+        every subscribed symbol) is queued in their place, so the client sees the reset before any
+        push of the new numbering, and nothing of the new numbering is skipped as "already sent".
+        """
+        self.epoch = epoch
+        self.sent.clear()
+        if self._conflated is not None:
+            self._conflated = {k: v for k, v in self._conflated.items() if not v[0]}
+        else:
+            self._queue = deque(item for item in self._queue if not item[1])
+        self.resync(resync)
+
+    def resync(self, resync: Resync) -> None:
+        """Queue `resync` (catch-up replays, or resets and a snapshot) to run in order with the pushes.
+
+        One at a time: a resync already queued runs with the state as it is when it runs.
+        """
+        queued = self._resync is not None
+        self._resync = resync
+        if queued:
+            return
+        if self._conflated is not None:
+            self._conflated[RESYNC] = (0, "")
+        else:
+            self._queue.append((RESYNC, 0, ""))
         self._wake.set()
 
     def pending(self) -> int:
@@ -93,6 +127,11 @@ class Connection:
             self._wake.clear()
             while (item := self._pop()) is not None:
                 key, seq, frame = item
+                if key == RESYNC:
+                    resync, self._resync = self._resync, None
+                    if resync is not None:
+                        await resync()
+                    continue
                 if seq and (key not in self.fields or seq <= self.sent.get(key, 0)):
                     continue  # unsubscribed meanwhile, or already sent by a snapshot/replay
                 async with self.lock:

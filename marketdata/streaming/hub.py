@@ -21,8 +21,16 @@ from django.conf import settings
 
 from argus_site.api.errors import Unauthorized
 from marketdata.streaming.connection import Connection
-from marketdata.streaming.protocol import CLOSE_SLOW_CLIENT, CLOSE_UNAUTHORIZED, dumps, error_frame, push_frame
-from marketdata.streaming.store import ProcessStats, StreamStore
+from marketdata.streaming.protocol import (
+    CLOSE_SLOW_CLIENT,
+    CLOSE_UNAUTHORIZED,
+    dumps,
+    error_frame,
+    push_data,
+    push_frame,
+    reset_frame,
+)
+from marketdata.streaming.store import Entry, ProcessStats, StreamStore
 
 logger = logging.getLogger("argus.stream")
 
@@ -32,6 +40,12 @@ MARKET_SECONDS = 1.0
 # A key this process verified is trusted for new handshakes this long without a database lookup;
 # revoking or editing it clears it everywhere at once (marketdata/streaming/keys.py).
 KEY_SECONDS = 60.0
+RENUMBERED = (
+    "the stream's numbering restarted (a new trading day, or the server lost its counters); a fresh snapshot follows"
+)
+MISSED = (
+    "pushes were missed while the server's feed subscription was down and cannot be replayed; a fresh snapshot follows"
+)
 Closer = Callable[[int], Awaitable[None]]
 
 
@@ -177,11 +191,65 @@ class Hub:
             self._market, self._market_at = (orjson.loads(raw) if raw else None), time.monotonic()
         return self._market
 
+    def renumber(self, connection: Connection, epoch: str) -> None:
+        """`connection` counted in another epoch: reset it and send a fresh snapshot, in order."""
+        logger.info("stream epoch is now %s: resetting a connection of %d symbols", epoch, len(connection.fields))
+        reason = RENUMBERED
+        connection.renumber(epoch, lambda: self._catch_up(connection, reason))
+
+    def _catch_up_all(self) -> None:
+        """The pub/sub subscription was down: pushes published meanwhile never reached this process."""
+        for connection in list(self.connections):
+            if connection.fields:
+                connection.resync(lambda c=connection: self._catch_up(c, MISSED))  # type: ignore[misc]
+
+    async def _catch_up(self, connection: Connection, reason: str) -> None:
+        """Run by the connection's writer: replay what each symbol missed in the current epoch; where
+        that cannot be done (another epoch, the buffer trimmed), a reset and a fresh snapshot."""
+        symbols = list(connection.fields)
+        try:
+            epoch = await self.store.epoch()
+            if epoch is None:
+                return  # nothing numbered yet: the first push will carry the epoch
+            replays: dict[str, list[Entry]] = {}
+            if epoch == connection.epoch:
+                for symbol in symbols:
+                    if symbol in connection.sent:
+                        entries = await self.store.replay(symbol, connection.sent[symbol], epoch)
+                        if entries is not None:
+                            replays[symbol] = entries
+            resets = [s for s in symbols if s not in replays]
+            latest = await self.store.latest(resets) if resets else {}
+        except Exception as exc:  # nothing is sent; the next pushes still arrive in order
+            logger.warning("stream catch-up failed: %s", exc)
+            return
+        async with connection.lock:
+            if epoch != connection.epoch:
+                connection.epoch, connection.sent = epoch, {}
+            for symbol, entries in replays.items():
+                for entry in entries:
+                    if entry.seq > connection.sent.get(symbol, 0) and symbol in connection.fields:
+                        await connection.send_locked(
+                            push_frame(entry.quote, entry.seq, connection.fields[symbol], epoch)
+                        )
+                        connection.sent[symbol] = entry.seq
+            if not resets:
+                return
+            for symbol in resets:
+                await connection.send_locked(reset_frame(symbol, reason, epoch))
+            current = {s: e for s, e in latest.items() if s in connection.fields and e.epoch == epoch}
+            snapshot = [push_data(e.quote, e.seq, connection.fields[s]) for s, e in current.items()]
+            await connection.send_locked(dumps({"type": "snapshot", "epoch": epoch, "data": snapshot}))
+            for symbol in resets:
+                connection.sent.pop(symbol, None)
+            connection.sent.update({s: e.seq for s, e in current.items()})
+
     def dispatch(self, raw: bytes | str) -> None:
         """Fan one published batch out to this process's connections."""
         message = orjson.loads(raw)
         quotes = message.get("quotes")
         if quotes is not None:
+            epoch = message["epoch"]
             for seq, quote in quotes:
                 symbol = quote["symbol"]
                 followers = self.subscribers.get(symbol)
@@ -189,10 +257,15 @@ class Hub:
                     continue
                 frames: dict[tuple[str, ...] | None, str] = {}
                 for connection in followers:
+                    if connection.epoch != epoch:
+                        if connection.epoch is not None:
+                            self.renumber(connection, epoch)  # the snapshot it queues holds this quote
+                            continue
+                        connection.epoch = epoch
                     fields = connection.fields.get(symbol)
                     frame = frames.get(fields)
                     if frame is None:
-                        frame = frames[fields] = push_frame(quote, seq, fields)
+                        frame = frames[fields] = push_frame(quote, seq, fields, epoch)
                     connection.offer(symbol, seq, frame)
             if self._quote_listeners:
                 self._tell_listeners([quote["symbol"] for _, quote in quotes])
@@ -259,12 +332,17 @@ class Hub:
         from marketdata.streaming.redis_store import RedisStore, channel_name
 
         assert isinstance(self.store, RedisStore)
+        lost = False
         while True:
             pubsub = self.store.pubsub()
             try:
                 await pubsub.subscribe(channel_name())
                 if self._ready is not None and not self._ready.done():
                     self._ready.set_result(None)
+                if lost:
+                    logger.warning("stream subscription is back; catching up %d connections", len(self.connections))
+                    self._catch_up_all()
+                lost = True
                 async for message in pubsub.listen():
                     self.dispatch(message["data"])
             except asyncio.CancelledError:

@@ -1,8 +1,10 @@
 """The /ws/market_data wire protocol: parsing client messages and building server frames.
 
 Client actions (spec): subscribe {symbols, fields}, unsubscribe {symbols}, get_stats, ping.
-Extension: subscribe accepts `resume_from` {symbol: last seq seen}.
+Extension: subscribe accepts `resume_from` {symbol: last seq seen} and the `epoch` those seqs belong to.
 Server frames: market_data, stats, pong (spec); subscribed, snapshot, reset, status, error (extensions).
+Sequenced frames (market_data, snapshot, reset, subscribed) carry a top-level `epoch`: seqs are
+contiguous within one epoch; a new epoch comes with a `reset` and a fresh snapshot.
 Errors use the spec's codes: {"type": "error", "error": {"code", "message", "details"}, "action"}.
 """
 
@@ -36,6 +38,7 @@ class Request:
     symbols: tuple[str, ...] = ()
     fields: tuple[str, ...] | None = None  # None: every field
     resume_from: dict[str, int] | None = None
+    epoch: str | None = None  # the numbering resume_from's seqs belong to (None: the current one)
 
 
 def now_iso() -> str:
@@ -69,8 +72,12 @@ def push_data(quote: dict[str, Any], seq: int, fields: tuple[str, ...] | None) -
     return data
 
 
-def push_frame(quote: dict[str, Any], seq: int, fields: tuple[str, ...] | None) -> str:
-    return dumps({"type": "market_data", "data": push_data(quote, seq, fields)})
+def push_frame(quote: dict[str, Any], seq: int, fields: tuple[str, ...] | None, epoch: str) -> str:
+    return dumps({"type": "market_data", "epoch": epoch, "data": push_data(quote, seq, fields)})
+
+
+def reset_frame(symbol: str, reason: str, epoch: str | None) -> str:
+    return dumps({"type": "reset", "epoch": epoch, "data": {"symbol": symbol, "reason": reason}})
 
 
 def parse(text: str | None, *, max_bytes: int) -> Request:
@@ -96,6 +103,7 @@ def parse(text: str | None, *, max_bytes: int) -> Request:
             _symbols(message),
             _fields(message.get("fields")),
             _resume(message.get("resume_from")),
+            _epoch(message.get("epoch")),
         )
     if action == "unsubscribe":
         return Request(action, _symbols(message))
@@ -125,6 +133,14 @@ def _fields(raw: Any) -> tuple[str, ...] | None:
     if unknown:
         raise InvalidParameter(f"unknown fields {unknown}; choose from: {', '.join(FIELDS)}")
     return tuple(f for f in FIELDS if f in raw)
+
+
+def _epoch(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw or len(raw) > 64:
+        raise InvalidParameter("'epoch' must be the epoch string of the pushes whose seqs resume_from names")
+    return raw
 
 
 def _resume(raw: Any) -> dict[str, int] | None:

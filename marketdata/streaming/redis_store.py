@@ -1,8 +1,13 @@
 """Production store: every process of a deployment shares sequences, buffers and registries in Redis.
 
-- seq: INCR `stream:seq:<day>:<symbol>`; buffer: a stream `stream:buf:<day>:<symbol>` whose entry id
-  is `<seq>-1`, trimmed with MAXLEN ~; both expire two days after their last write.
-- One Lua script per batch does INCR + XADD + PUBLISH, so a seq is never handed out without being
+- seq: one hash per trading day, `stream:seq:<day>`, with a field per symbol (HINCRBY) and the field
+  `_epoch`: the epoch token, created with the hash. Counters and epoch live and die together, so
+  whatever makes Redis lose the counters (a restart without persistence, a failover, FLUSHDB) also
+  loses the epoch, and the next commit starts a new one: clients then get `reset`, never a
+  numbering that silently restarts under the old one.
+- buffer: a stream `stream:buf:<day>:<epoch>:<symbol>` whose entry id is `<seq>-1`, trimmed with
+  MAXLEN ~; a new epoch starts new buffers. Both expire two days after their last write.
+- One Lua script per batch does HINCRBY + XADD + PUBLISH, so a seq is never handed out without being
   buffered and published, and batches reach subscribers in seq order.
 - Wanted symbols: a sorted set scored by the last heartbeat of a process subscribed to them.
 - Per-process counters: a hash per process with a TTL, listed in a sorted set.
@@ -20,39 +25,48 @@ import redis
 import redis.asyncio as aredis
 
 from cachemgr.keys import stream_key
-from marketdata.streaming.store import Entry, ProcessStats, StreamStore
+from marketdata.streaming.store import Entry, ProcessStats, StreamStore, new_epoch
 
 _DAY_TTL = 2 * 86400
 
-# KEYS: day key, channel, then (seq key, buffer key) per item. ARGV: day, maxlen, ttl, then payloads.
+# KEYS: day key, channel, seq hash. ARGV: day, maxlen, ttl, a fresh epoch, buffer prefix, then
+# (symbol, payload) pairs. Returns {epoch, seq, seq, ...}.
 _COMMIT = """
 redis.call('SET', KEYS[1], ARGV[1])
-local parts = {}
-local seqs = {}
-for i = 1, (#KEYS - 2) / 2 do
-  local seq_key, buf_key = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local seq = redis.call('INCR', seq_key)
-  redis.call('EXPIRE', seq_key, ARGV[3])
-  redis.call('XADD', buf_key, 'MAXLEN', '~', ARGV[2], seq .. '-1', 'q', ARGV[3 + i])
-  redis.call('EXPIRE', buf_key, ARGV[3])
-  seqs[i] = seq
-  parts[i] = '[' .. seq .. ',' .. ARGV[3 + i] .. ']'
+local epoch = redis.call('HGET', KEYS[3], '_epoch')
+if not epoch then
+  epoch = ARGV[4]
+  redis.call('HSET', KEYS[3], '_epoch', epoch)
 end
-redis.call('PUBLISH', KEYS[2], '{"quotes":[' .. table.concat(parts, ',') .. ']}')
-return seqs
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+local parts = {}
+local result = {epoch}
+for i = 1, (#ARGV - 5) / 2 do
+  local symbol, payload = ARGV[4 + 2 * i], ARGV[5 + 2 * i]
+  local seq = redis.call('HINCRBY', KEYS[3], symbol, 1)
+  local buf_key = ARGV[5] .. epoch .. ':' .. symbol
+  redis.call('XADD', buf_key, 'MAXLEN', '~', ARGV[2], seq .. '-1', 'q', payload)
+  redis.call('EXPIRE', buf_key, ARGV[3])
+  result[i + 1] = seq
+  parts[i] = '[' .. seq .. ',' .. payload .. ']'
+end
+redis.call('PUBLISH', KEYS[2], '{"epoch":"' .. epoch .. '","quotes":[' .. table.concat(parts, ',') .. ']}')
+return result
 """
 
-# KEYS: day key. ARGV: buffer key prefix, then symbols. Returns {symbol, entry id, quote} per symbol
-# that has an entry on the current day.
+# KEYS: day key. ARGV: seq hash prefix, buffer prefix, then symbols. Returns {epoch, rows} with a
+# row {symbol, entry id, quote} per symbol that has an entry in the current epoch ({} when none).
 _LATEST = """
 local day = redis.call('GET', KEYS[1])
+if not day then return {} end
+local epoch = redis.call('HGET', ARGV[1] .. day, '_epoch')
+if not epoch then return {} end
 local found = {}
-if not day then return found end
-for i = 2, #ARGV do
-  local rows = redis.call('XREVRANGE', ARGV[1] .. day .. ':' .. ARGV[i], '+', '-', 'COUNT', 1)
+for i = 3, #ARGV do
+  local rows = redis.call('XREVRANGE', ARGV[2] .. day .. ':' .. epoch .. ':' .. ARGV[i], '+', '-', 'COUNT', 1)
   if rows[1] then found[#found + 1] = {ARGV[i], rows[1][1], rows[1][2][2]} end
 end
-return found
+return {epoch, found}
 """
 
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
@@ -87,8 +101,15 @@ class RedisStore(StreamStore):
         if client is None:
             # A blocking pool: at the bound, a command waits for a free connection instead of failing
             # (redis-py's default pool raises MaxConnectionsError, which broke reconnect storms).
+            # health_check_interval: a connection idle that long is PINGed before reuse, so the
+            # connections a Redis restart killed are replaced instead of failing commands one by one.
             pool = aredis.BlockingConnectionPool.from_url(
-                self.url, max_connections=self._max_connections, timeout=10, socket_timeout=5, decode_responses=True
+                self.url,
+                max_connections=self._max_connections,
+                timeout=10,
+                socket_timeout=5,
+                decode_responses=True,
+                health_check_interval=10,
             )
             client = aredis.Redis(connection_pool=pool)
             self._async_clients = {loop_id: client}
@@ -106,20 +127,21 @@ class RedisStore(StreamStore):
         values = self._sync.hmget(stream_key("fingerprints"), list(symbols))
         return {s: v for s, v in zip(symbols, values, strict=True) if v is not None}
 
-    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> list[int]:
+    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> tuple[str, list[int]]:
         if not items:
-            return []
-        keys: list[str] = [stream_key("day"), channel_name()]
-        for symbol, _, _ in items:
-            keys += [stream_key("seq", day, symbol), stream_key("buf", day, symbol)]
-        args: list[Any] = [day, self._buffer_size, _DAY_TTL, *(raw for _, _, raw in items)]
-        seqs = [int(s) for s in self._commit(keys=keys, args=args)]
+            return "", []
+        keys: list[str] = [stream_key("day"), channel_name(), stream_key("seq", day)]
+        args: list[Any] = [day, self._buffer_size, _DAY_TTL, new_epoch(), stream_key("buf", day) + ":"]
+        for symbol, _, raw in items:
+            args += [symbol, raw]
+        epoch, *replies = self._commit(keys=keys, args=args)
+        seqs = [int(s) for s in replies]
         now = time.time()
         pipe = self._sync.pipeline(transaction=False)
         pipe.hset(stream_key("fingerprints"), mapping={s: fp for s, fp, _ in items})
         pipe.hset(stream_key("arrivals"), mapping={s: now for s, _, _ in items})
         pipe.execute()
-        return seqs
+        return str(epoch), seqs
 
     def publish_status(self, message: bytes) -> None:
         self._sync.publish(channel_name(), message)
@@ -183,24 +205,39 @@ class RedisStore(StreamStore):
         # snapshot's latency). The script builds buffer names from the day it reads, so it assumes
         # one Redis, not a cluster, as everything else here does.
         script = self.async_client().register_script(_LATEST)
-        rows = await script(keys=[stream_key("day")], args=[stream_key("buf") + ":", *symbols])
-        return {symbol: Entry(int(entry_id.split("-")[0]), orjson.loads(raw)) for symbol, entry_id, raw in rows}
+        args = [stream_key("seq") + ":", stream_key("buf") + ":", *symbols]
+        reply = await script(keys=[stream_key("day")], args=args)
+        if not reply:
+            return {}
+        epoch, rows = reply
+        return {symbol: Entry(int(entry_id.split("-")[0]), orjson.loads(raw), epoch) for symbol, entry_id, raw in rows}
 
-    async def replay(self, symbol: str, after: int) -> list[Entry] | None:
+    async def replay(self, symbol: str, after: int, epoch: str | None = None) -> list[Entry] | None:
         client = self.async_client()
         day = await self._day(client)
         if day is None:
             return None
-        current = int(await client.get(stream_key("seq", day, symbol)) or 0)
+        current_epoch, seq = await client.hmget(stream_key("seq", day), ["_epoch", symbol])
+        if current_epoch is None or (epoch is not None and epoch != current_epoch):
+            return None
+        current = int(seq or 0)
         if after > current:
             return None
         if after == current:
             return []
-        rows = await client.xrange(stream_key("buf", day, symbol), min=f"{after + 1}-1")
-        entries = [_entry(row) for row in rows]
+        rows = await client.xrange(stream_key("buf", day, current_epoch, symbol), min=f"{after + 1}-1")
+        entries = [_entry(row, current_epoch) for row in rows]
         if not entries or entries[0].seq != after + 1:
             return None
         return entries
+
+    async def epoch(self) -> str | None:
+        client = self.async_client()
+        day = await self._day(client)
+        if day is None:
+            return None
+        found: str | None = await client.hget(stream_key("seq", day), "_epoch")
+        return found
 
     async def touch(self, symbols: Iterable[str]) -> None:
         mapping = dict.fromkeys(symbols, time.time())
@@ -247,6 +284,6 @@ class RedisStore(StreamStore):
         return stats
 
 
-def _entry(row: tuple[str, dict[str, str]]) -> Entry:
+def _entry(row: tuple[str, dict[str, str]], epoch: str) -> Entry:
     entry_id, fields = row
-    return Entry(int(entry_id.split("-")[0]), orjson.loads(fields["q"]))
+    return Entry(int(entry_id.split("-")[0]), orjson.loads(fields["q"]), epoch)

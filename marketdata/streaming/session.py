@@ -14,7 +14,17 @@ from marketdata.streaming import get_hub
 from marketdata.streaming.connection import Connection, Send
 from marketdata.streaming.directory import instrument_names, instrument_names_cached
 from marketdata.streaming.hub import Closer, Hub
-from marketdata.streaming.protocol import Request, dumps, error_frame, now_iso, parse, push_data, push_frame
+from marketdata.streaming.protocol import (
+    Request,
+    dumps,
+    error_frame,
+    now_iso,
+    parse,
+    push_data,
+    push_frame,
+    reset_frame,
+)
+from marketdata.streaming.store import Entry
 
 logger = logging.getLogger("argus.stream")
 
@@ -97,18 +107,32 @@ class Session:
         await self._check_subscribe(request)
         connection = self.connection
         resume = request.resume_from or {}
+        store = self.hub.store
         async with connection.lock:
             # Register first: every push published from now on is queued, and everything published
             # before is already in the buffer read below, so nothing falls between the two.
             self.hub.subscribe(connection, request.symbols, request.fields)
             fresh = [s for s in request.symbols if s not in resume]
+            replays: dict[str, list[Entry]] = {}
             for symbol, after in resume.items():
-                if not await self._replay(symbol, after, request.fields):
+                entries = await store.replay(symbol, after, request.epoch)
+                if entries is None:
                     fresh.append(symbol)
+                else:
+                    replays[symbol] = entries
             # Independent steps at once: a snapshot waits for the slowest, not for their sum.
             _, latest, market = await asyncio.gather(
-                self.hub.want(request.symbols), self.hub.store.latest(fresh), self.hub.market()
+                self.hub.want(request.symbols), store.latest(fresh), self.hub.market()
             )
+            epoch = _epoch_of(latest, replays, request.epoch if replays else None) or await store.epoch()
+            for symbol, after in resume.items():
+                if symbol not in replays:
+                    reason = _reset_reason(after, request.epoch, epoch)
+                    await connection.send_locked(reset_frame(symbol, reason, epoch))
+            for symbol, entries in replays.items():
+                for entry in entries:
+                    await connection.send_locked(push_frame(entry.quote, entry.seq, request.fields, entry.epoch))
+                connection.sent[symbol] = entries[-1].seq if entries else resume[symbol]
             ack = {
                 "symbols": list(request.symbols),
                 "fields": list(request.fields) if request.fields else None,
@@ -116,24 +140,15 @@ class Session:
                 "subscribed": len(connection.fields),
                 "market": market,
             }
-            await connection.send_locked(dumps({"type": "subscribed", "data": ack}))
+            await connection.send_locked(dumps({"type": "subscribed", "epoch": epoch, "data": ack}))
             snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]
             for symbol, entry in latest.items():
                 connection.sent[symbol] = max(connection.sent.get(symbol, 0), entry.seq)
-            await connection.send_locked(dumps({"type": "snapshot", "data": snapshot}))
-
-    async def _replay(self, symbol: str, after: int, fields: tuple[str, ...] | None) -> bool:
-        """Send what the client missed after `after`; False (and a reset) when the buffer cannot."""
-        entries = await self.hub.store.replay(symbol, after)
-        if entries is None:
-            reason = f"seq {after} is not in today's replay buffer; a fresh snapshot follows"
-            reset = {"symbol": symbol, "reason": reason}
-            await self.connection.send_locked(dumps({"type": "reset", "data": reset}))
-            return False
-        for entry in entries:
-            await self.connection.send_locked(push_frame(entry.quote, entry.seq, fields))
-        self.connection.sent[symbol] = entries[-1].seq if entries else after
-        return True
+            await connection.send_locked(dumps({"type": "snapshot", "epoch": epoch, "data": snapshot}))
+            if connection.epoch is None:
+                connection.epoch = epoch
+            elif epoch is not None and epoch != connection.epoch:
+                self.hub.renumber(connection, epoch)  # its other symbols counted in the old epoch
 
     async def _check_subscribe(self, request: Request) -> None:
         resume = request.resume_from or {}
@@ -151,3 +166,22 @@ class Session:
         unknown = [s for s in request.symbols if s not in names]
         if unknown:
             raise InvalidParameter(f"unknown symbols {unknown}: not listed instruments; nothing was subscribed")
+
+
+def _epoch_of(latest: dict[str, Entry], replays: dict[str, list[Entry]], resumed: str | None) -> str | None:
+    """The current epoch as the reads of one subscribe saw it (None: they do not tell)."""
+    for entry in latest.values():
+        return entry.epoch
+    for entries in replays.values():
+        if entries:
+            return entries[0].epoch
+    return resumed
+
+
+def _reset_reason(after: int, asked: str | None, epoch: str | None) -> str:
+    if asked is not None and asked != epoch:
+        return (
+            f"epoch {asked} is over (a new trading day, or the server lost its counters); "
+            "seqs start afresh in the current epoch and a fresh snapshot follows"
+        )
+    return f"seq {after} is not in today's replay buffer; a fresh snapshot follows"

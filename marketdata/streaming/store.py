@@ -1,5 +1,10 @@
 """Where the live-quote stream keeps its shared state: sequences, replay buffers, registries, locks.
 
+Numbering: each symbol's pushes carry a `seq` that is contiguous within an **epoch**, an opaque token
+that changes whenever the counters start afresh: every new trading day, and whenever the store lost
+them (a Redis restart without persistence, a failover, FLUSHDB; the embedded default's process
+restart). A client compares epochs, never seqs across epochs (as Centrifugo's offset + epoch).
+
 Two backends behind one interface. `MemoryStore` is the embedded default (one process: the feed runs
 in a worker thread of the server). `RedisStore` (redis_store.py) is production: sequences are INCR
 counters, replay buffers are Redis streams, pushes go out on one pub/sub channel, and several web
@@ -11,6 +16,7 @@ the WebSocket hub on the event loop.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -25,10 +31,16 @@ Publisher = Callable[[bytes], None]
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One buffered push: its per-symbol, per-trading-day sequence number and the full quote."""
+    """One buffered push: its per-symbol sequence number within `epoch`, and the full quote."""
 
     seq: int
     quote: dict[str, Any]
+    epoch: str
+
+
+def new_epoch() -> str:
+    """A fresh epoch token (random: two stores, or one store twice, never hand out the same)."""
+    return secrets.token_hex(6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +60,8 @@ class StreamStore(ABC):
         """The fingerprint of each symbol's last ingested tick (unchanged ticks are dropped)."""
 
     @abstractmethod
-    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> list[int]:
-        """Give each (symbol, fingerprint, quote JSON) its next seq, buffer it, publish it; seqs in order."""
+    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> tuple[str, list[int]]:
+        """Give each (symbol, fingerprint, quote JSON) its next seq, buffer it, publish it: (epoch, seqs in order)."""
 
     @abstractmethod
     def publish_status(self, message: bytes) -> None:
@@ -94,11 +106,16 @@ class StreamStore(ABC):
     # --- hub side (async) ---
     @abstractmethod
     async def latest(self, symbols: Sequence[str]) -> dict[str, Entry]:
-        """The newest buffered entry of each symbol on the current trading day."""
+        """The newest buffered entry of each symbol in the current epoch (today's numbering)."""
 
     @abstractmethod
-    async def replay(self, symbol: str, after: int) -> list[Entry] | None:
-        """Entries after `after` on the current day; None when the buffer cannot cover them all."""
+    async def replay(self, symbol: str, after: int, epoch: str | None = None) -> list[Entry] | None:
+        """Entries after `after` in the current epoch; None when the buffer cannot cover them all, or
+        when `epoch` is given and is not the current one (the client's seqs belong to other counters)."""
+
+    @abstractmethod
+    async def epoch(self) -> str | None:
+        """The current epoch (None: nothing was numbered yet today)."""
 
     @abstractmethod
     async def touch(self, symbols: Iterable[str]) -> None:
@@ -121,6 +138,7 @@ class MemoryStore(StreamStore):
         self._buffer_size = buffer_size
         self._publish = publisher
         self._day = ""
+        self._epoch = new_epoch()  # a new process counts afresh: its clients must not resume
         self._seq: dict[str, int] = {}
         self._buffers: dict[str, deque[Entry]] = {}
         self._fingerprints: dict[str, str] = {}
@@ -135,7 +153,7 @@ class MemoryStore(StreamStore):
         with self._lock:
             return {s: self._fingerprints[s] for s in symbols if s in self._fingerprints}
 
-    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> list[int]:
+    def commit(self, day: str, items: Sequence[tuple[str, str, bytes]]) -> tuple[str, list[int]]:
         import orjson
 
         seqs: list[int] = []
@@ -143,21 +161,25 @@ class MemoryStore(StreamStore):
         now = time.time()
         with self._lock:
             if day != self._day:
-                # A new trading day starts every sequence and buffer afresh.
+                # A new trading day starts every sequence and buffer afresh, in a new epoch (the
+                # process's first day keeps the epoch it started with).
+                if self._day:
+                    self._epoch = new_epoch()
                 self._day, self._seq, self._buffers = day, {}, {}
+            epoch = self._epoch
             for symbol, fingerprint, raw in items:
                 seq = self._seq.get(symbol, 0) + 1
                 self._seq[symbol] = seq
                 quote = orjson.loads(raw)
                 buffer = self._buffers.setdefault(symbol, deque(maxlen=self._buffer_size))
-                buffer.append(Entry(seq, quote))
+                buffer.append(Entry(seq, quote, epoch))
                 self._fingerprints[symbol] = fingerprint
                 self._arrivals[symbol] = now
                 seqs.append(seq)
                 batch.append([seq, quote])
             # Published under the lock so every process sees batches in seq order.
-            self._publish(orjson.dumps({"quotes": batch}))
-        return seqs
+            self._publish(orjson.dumps({"epoch": epoch, "quotes": batch}))
+        return epoch, seqs
 
     def publish_status(self, message: bytes) -> None:
         self._publish(message)
@@ -221,8 +243,10 @@ class MemoryStore(StreamStore):
         with self._lock:
             return {s: self._buffers[s][-1] for s in symbols if self._buffers.get(s)}
 
-    async def replay(self, symbol: str, after: int) -> list[Entry] | None:
+    async def replay(self, symbol: str, after: int, epoch: str | None = None) -> list[Entry] | None:
         with self._lock:
+            if epoch is not None and epoch != self._epoch:
+                return None
             current = self._seq.get(symbol, 0)
             if after > current:
                 return None
@@ -230,6 +254,10 @@ class MemoryStore(StreamStore):
         if after < current and (not entries or entries[0].seq != after + 1):
             return None
         return entries
+
+    async def epoch(self) -> str | None:
+        with self._lock:
+            return self._epoch if self._day else None
 
     async def touch(self, symbols: Iterable[str]) -> None:
         now = time.time()
