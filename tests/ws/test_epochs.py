@@ -203,3 +203,30 @@ async def test_subscribes_work_again_within_seconds_after_redis_returns(
         await ws.receive_nothing(timeout=0.5)
     assert answers[-1] == "subscribed", answers
     print(f"\n{fault}: subscribes answered again {time.monotonic() - back:.1f} s after Redis returned: {answers}")  # noqa: T201
+
+
+async def test_pushes_published_while_the_subscription_was_down_are_replayed_in_order(
+    connect: Any, make_tick: Any, private_stream: Any
+) -> None:
+    import redis
+
+    await ingest(make_tick(SYMBOL, 0))
+    ws = await connect()
+    await ws.send_json_to({"action": "subscribe", "symbols": [SYMBOL], "fields": ["price"]})
+    await receive(ws, "subscribed")
+    seqs = [d["seq"] for d in (await receive(ws, "snapshot"))["data"]]
+    # Only this process's pub/sub connection drops; Redis keeps its data (same epoch).
+    killer = redis.Redis.from_url(private_stream.url)
+    assert killer.client_kill_filter(_type="pubsub") >= 1
+    killer.close()
+    for step in range(1, 6):  # published while the hub is not subscribed: lost to its listener
+        await ingest(make_tick(SYMBOL, step))
+    for step in range(6, 40):
+        if len(seqs) >= 7:
+            break
+        await ingest(make_tick(SYMBOL, step))
+        while not await ws.receive_nothing(timeout=0.3):
+            message = await ws.receive_json_from(timeout=5)
+            assert message["type"] == "market_data", message  # caught up: no reset needed
+            seqs.append(message["data"]["seq"])
+    assert seqs[:7] == list(range(1, 8)), seqs
