@@ -12,8 +12,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+CLIENT_FILES := $(wildcard clients/python/pyproject.toml clients/python/argus_mcp/*.py)
+
+$(VENV)/.runtime: requirements.txt $(CLIENT_FILES) | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --force-reinstall --no-deps ./clients/python
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime

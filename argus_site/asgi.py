@@ -10,14 +10,14 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from argus_mcp.http import MCPMount  # noqa: E402
 from argus_site.lifespan import Lifespan  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
-from marketdata.routing import websocket_urlpatterns  # noqa: E402
+from mcpserver.http import MCPMount  # noqa: E402
 from monitoring.asgi import MonitoredFastPath  # noqa: E402
 from monitoring.security import websocket_origin_validator  # noqa: E402
+from streaming.routing import websocket_urlpatterns  # noqa: E402
 
-# /mcp (MCP Streamable HTTP) is routed before Django; see argus_mcp/http.py.
+# /mcp (MCP Streamable HTTP) is routed before Django; see mcpserver/http.py.
 application = MCPMount(
     Lifespan(
         ProtocolTypeRouter(

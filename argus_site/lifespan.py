@@ -54,7 +54,7 @@ async def _warm_up() -> None:
     """Load what the first WebSocket subscribes would otherwise all wait for (the instrument names)."""
     from asgiref.sync import sync_to_async
 
-    from marketdata.streaming.directory import instrument_names
+    from streaming.directory import instrument_names
 
     try:
         await sync_to_async(instrument_names)()

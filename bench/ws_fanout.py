@@ -55,10 +55,10 @@ def publisher(conn: Any, env: dict[str, str]) -> None:
     import django
 
     django.setup()
-    from marketdata.services.ticks import ticks_ingest
     from marketdata.sessions import shanghai
     from marketdata.sources.base import Level, Tick
-    from marketdata.streaming.directory import instrument_names
+    from streaming.directory import instrument_names
+    from streaming.services.ticks import ticks_ingest
 
     names = instrument_names()
     steps: Counter[str] = Counter()

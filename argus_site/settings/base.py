@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "marketdata",
+    "streaming",
+    "mcpserver",
     "cachemgr",
     "pools",
     "monitoring",
@@ -247,7 +249,7 @@ ARGUS_WS_HEARTBEAT_INTERVAL = cfg.number("ARGUS_WS_HEARTBEAT_INTERVAL", 30.0, mi
 ARGUS_CACHE_OPTIMIZE_INTERVAL = cfg.number("ARGUS_CACHE_OPTIMIZE_INTERVAL", 300.0, minimum=1.0)
 ARGUS_ALERT_INTERVAL = cfg.number("ARGUS_ALERT_INTERVAL", 60.0, minimum=1.0)
 ARGUS_PERIODIC_JOBS: dict[str, dict[str, Any]] = {
-    "feed-poll": {"task": "marketdata.tasks.feed_poll", "interval": ARGUS_FEED_INTERVAL},
+    "feed-poll": {"task": "streaming.tasks.feed_poll", "interval": ARGUS_FEED_INTERVAL},
     "pools-health-check": {"task": "pools.tasks.pools_health_check", "interval": POOL_HEALTH_CHECK_INTERVAL},
     "cache-optimize": {"task": "cachemgr.tasks.cache_optimize", "interval": ARGUS_CACHE_OPTIMIZE_INTERVAL},
     "alerts-evaluate": {"task": "monitoring.tasks.alerts_evaluate", "interval": ARGUS_ALERT_INTERVAL},
@@ -435,7 +437,7 @@ ARGUS_LOG_FILES = {
     "argus_mcp.log": ["argus", "argus_mcp", "django", "celery"],
     "cache_optimizer.log": ["argus.cache", "argus_mcp.cache_optimizer"],
     "connection_pool.log": ["argus.pools"],
-    "market_data.log": ["argus.marketdata", "argus.feed", "argus.ws"],
+    "market_data.log": ["argus.marketdata", "argus.feed", "argus.ws", "argus.stream"],
 }
 if str(ARGUS_LOG_DIR) != "-":  # ARGUS_LOG_DIR=- logs to the console only
     ARGUS_LOG_DIR.mkdir(parents=True, exist_ok=True)

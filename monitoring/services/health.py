@@ -14,8 +14,8 @@ from django.db import connection
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services import cache_health
-from marketdata.services.feed import feed_status as stream_status
 from marketdata.sources import get_source
+from streaming.services.feed import feed_status as stream_status
 
 logger = logging.getLogger("argus.monitoring")
 

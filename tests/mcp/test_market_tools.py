@@ -9,7 +9,7 @@ import pytest
 from django.test import Client as HttpClient
 from mcp import Client
 
-from argus_mcp.server import build_server
+from mcpserver.server import build_server
 from tests.mcp.conftest import structured
 
 pytestmark = pytest.mark.usefixtures("transactional_db", "reference_data")

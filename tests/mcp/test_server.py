@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from mcp import Client, MCPError
 
-from argus_mcp.server import build_server
 from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
 from marketdata.payloads import QUOTE_FIELDS, iso_utc
 from marketdata.sessions import next_open, phase_at, shanghai
+from mcpserver.server import build_server
 from tests.mcp.conftest import structured
 
 pytestmark = pytest.mark.usefixtures("transactional_db", "reference_data")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from argus_mcp.summary import history_summary, limit_prices, max_drawdown_pct
+from mcpserver.summary import history_summary, limit_prices, max_drawdown_pct
 
 
 def bar(day: str, open_: float, high: float, low: float, close: float, prev: float) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from mcp import Client, StdioServerParameters
 from mcp.server.subscriptions import ResourceUpdated
 from mcp.types import ResourceUpdatedNotification
 
-from argus_mcp.resources import notify_quote_updated
+from mcpserver.resources import notify_quote_updated
 from tests.mcp.conftest import structured
 
 
@@ -93,8 +93,8 @@ def test_subscription_receives_update_after_the_feed_ingests_a_tick(http_server:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from marketdata.services.ticks import ticks_ingest
     from marketdata.sources import get_source
+    from streaming.services.ticks import ticks_ingest
 
     source = get_source()
     opening = datetime(2024, 6, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -13,8 +13,8 @@ from django.conf import settings
 
 from marketdata.sources import reset_source
 from marketdata.sources.base import Level, Tick, TickStatus
-from marketdata.streaming import reset_streaming
-from marketdata.streaming.directory import directory_reset
+from streaming import reset_streaming
+from streaming.directory import directory_reset
 
 SYMBOLS = {"000001.SZ": "平安银行", "000002.SZ": "万科A", "600000.SH": "浦发银行", "300750.SZ": "宁德时代"}
 DAY = date(2024, 1, 15)
@@ -125,7 +125,7 @@ async def connect() -> AsyncIterator[Callable[..., Any]]:
     for communicator in opened:
         with contextlib.suppress(Exception):
             await communicator.disconnect()
-    from marketdata.streaming import _hubs
+    from streaming import _hubs
 
     for hub in list(_hubs.values()):
         await hub.stop()

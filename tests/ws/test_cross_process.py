@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from marketdata.services.feed import LOCK
 from marketdata.sources import load_source
 from marketdata.sources.base import TickStatus
-from marketdata.streaming import get_store
+from streaming import get_store
+from streaming.services.feed import LOCK
 from tests.ws.processes import Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services", "stream")]

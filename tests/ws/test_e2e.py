@@ -11,7 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from marketdata.services.ticks import ticks_ingest
+from streaming.services.ticks import ticks_ingest
 
 ORIGIN = "http://localhost"
 
@@ -75,7 +75,7 @@ def test_disconnect_and_resume_has_no_missing_and_no_duplicate_seq(live_ws: str,
 def test_client_that_stops_reading_is_bounded_then_closed_and_others_unaffected(
     live_ws: str, make_tick: Any, settings: Any
 ) -> None:
-    from marketdata.streaming import _hubs
+    from streaming import _hubs
 
     settings.ARGUS_WS_SEND_QUEUE = 100
     settings.ARGUS_WS_SLOW_CLIENT_TIMEOUT = 1.0

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from marketdata.services.ticks import ticks_ingest
-from marketdata.streaming import get_store, reset_streaming
+from streaming import get_store, reset_streaming
+from streaming.services.ticks import ticks_ingest
 from tests.monitoring.conftest import free_port
 from tests.ws.conftest import DAY
 

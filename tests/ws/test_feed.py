@@ -10,9 +10,9 @@ import pytest
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_fetch
-from marketdata.services.feed import LOCK, feed_poll, feed_status
-from marketdata.services.ticks import ticks_ingest
-from marketdata.streaming import get_store
+from streaming import get_store
+from streaming.services.feed import LOCK, feed_poll, feed_status
+from streaming.services.ticks import ticks_ingest
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 

@@ -19,11 +19,11 @@ from django.core.management.base import CommandError
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_fetch
-from marketdata.services.feed import LOCK, feed_poll
-from marketdata.services.feed_push import TickBuffer, feed_push_run
 from marketdata.sources import get_source, reset_source
-from marketdata.streaming import get_store
-from marketdata.streaming.store import Entry
+from streaming import get_store
+from streaming.services.feed import LOCK, feed_poll
+from streaming.services.feed_push import TickBuffer, feed_push_run
+from streaming.store import Entry
 from tests.ws.processes import FAKES, production_env, running
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]

@@ -8,7 +8,7 @@ import orjson
 import pytest
 from asgiref.sync import sync_to_async
 
-from marketdata.services.ticks import ticks_ingest
+from streaming.services.ticks import ticks_ingest
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 

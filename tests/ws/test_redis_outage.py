@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from marketdata.streaming import reset_streaming
+from streaming import reset_streaming
 from tests.monitoring.conftest import free_port, private_redis
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
@@ -61,7 +61,7 @@ async def test_subscribe_while_redis_is_down_answers_service_unavailable_and_the
 async def test_connect_with_redis_unreachable_is_accepted_and_says_why_subscribe_fails(
     connect: Any, stream_on: Any, monkeypatch: Any
 ) -> None:
-    from marketdata.streaming import hub
+    from streaming import hub
 
     monkeypatch.setattr(hub, "READY_SECONDS", 0.5)
     stream_on(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
