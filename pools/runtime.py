@@ -19,7 +19,6 @@ import httpcore
 import orjson
 from django.conf import settings
 
-from marketdata.sources.base import SourceUnavailable
 from pools.balancing import BALANCERS, Balancer
 from pools.window import Window
 
@@ -28,8 +27,19 @@ logger = logging.getLogger("argus.pools")
 TRANSPORT_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError)
 
 
-class PoolUnavailable(SourceUnavailable):
-    """No node of the pool could answer; `details` names every node tried and why it failed."""
+class PoolUnavailable(Exception):
+    """No node of the pool could answer; `details` names every node tried and why it failed.
+
+    Carries the spec's code for the API layer (as a data source's errors do); the `upstream` source
+    turns it into its own SourceUnavailable.
+    """
+
+    error_code = "SERVICE_UNAVAILABLE"
+    http_status = 503
+
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self.details = details
 
 
 @dataclass(frozen=True, slots=True)

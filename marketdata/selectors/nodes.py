@@ -2,7 +2,8 @@
 
 The spec's endpoints trim what clients need (no limit prices, 20 trades, no instrument list, no
 corporate actions); a gateway needs every field of marketdata/sources/base.py to serve, cache and
-adjust as the node does. These read the node's configured source directly (the gateway caches).
+adjust as the node does. These read the node's configured source directly (the gateway caches) and
+encode with marketdata/sources/codec.py, which the gateway's upstream source decodes with.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from marketdata.payloads import iso_utc, provenance, trade_payload
+from marketdata.payloads import provenance, trade_payload
 from marketdata.selectors.common import current_source, from_source, instrument_names
-from marketdata.sources.base import CorporateAction, InstrumentInfo, Tick
+from marketdata.sources.codec import action_encode, instrument_encode, tick_encode
 
 INSTRUMENTS_PAGE_MAX = 1000
 TICKS_MAX_SYMBOLS = 100
@@ -28,70 +29,18 @@ class NodeResult:
     source: dict[str, Any]
 
 
-def instrument_info_payload(info: InstrumentInfo) -> dict[str, Any]:
-    """Every field of InstrumentInfo (dates as YYYY-MM-DD, unknowns null)."""
-    return {
-        "symbol": info.symbol,
-        "name": info.name,
-        "full_name": info.full_name,
-        "board": info.board,
-        "kind": info.kind,
-        "industry": info.industry,
-        "sector": info.sector,
-        "list_date": info.list_date.isoformat() if info.list_date else None,
-        "total_shares": info.total_shares,
-        "float_shares": info.float_shares,
-        "is_st": info.is_st,
-        "status": info.status,
-        "pe_ratio": info.pe_ratio,
-        "pb_ratio": info.pb_ratio,
-        "dividend_yield": info.dividend_yield,
-    }
-
-
-def tick_payload(tick: Tick) -> dict[str, Any]:
-    """Every field of Tick, the book at the source's full depth."""
-    return {
-        "symbol": tick.symbol,
-        "time": iso_utc(tick.time),
-        "trading_day": tick.trading_day.isoformat(),
-        "price": tick.price,
-        "open": tick.open,
-        "high": tick.high,
-        "low": tick.low,
-        "prev_close": tick.prev_close,
-        "volume": tick.volume,
-        "turnover": tick.turnover,
-        "bids": [{"price": level.price, "volume": level.volume} for level in tick.bids],
-        "asks": [{"price": level.price, "volume": level.volume} for level in tick.asks],
-        "status": str(tick.status),
-        "limit_up": tick.limit_up,
-        "limit_down": tick.limit_down,
-        "simulated_time": iso_utc(tick.simulated_time) if tick.simulated_time else None,
-    }
-
-
-def action_payload(action: CorporateAction) -> dict[str, Any]:
-    """One dividend/split: ex_date, cash_dividend (CNY per share), share_ratio (bonus shares per share)."""
-    return {
-        "ex_date": action.ex_date.isoformat(),
-        "cash_dividend": action.cash_dividend,
-        "share_ratio": action.share_ratio,
-    }
-
-
 def node_instruments(*, after: str | None, limit: int, symbols: Sequence[str] | None = None) -> NodeResult:
     """One page of the source's instruments ordered by symbol after the cursor `after`, or just `symbols`."""
     source = current_source()
     if symbols:
         found = [from_source(source, f"instrument {symbol}", partial(source.instrument, symbol)) for symbol in symbols]
-        listed = [instrument_info_payload(info) for info in found if info is not None]
+        listed = [instrument_encode(info) for info in found if info is not None]
         return NodeResult({"instruments": listed, "total": len(listed), "next": None}, provenance(source, as_of=None))
     infos = sorted(from_source(source, "the instrument list", source.instruments), key=lambda info: info.symbol)
     remaining = [info for info in infos if after is None or info.symbol > after]
     page = remaining[:limit]
     following = page[-1].symbol if len(remaining) > limit else None
-    data = {"instruments": [instrument_info_payload(info) for info in page], "total": len(infos), "next": following}
+    data = {"instruments": [instrument_encode(info) for info in page], "total": len(infos), "next": following}
     return NodeResult(data, provenance(source, as_of=None))
 
 
@@ -99,7 +48,7 @@ def node_ticks(*, symbols: Sequence[str]) -> NodeResult:
     """The source's newest whole tick per symbol; like the source, symbols it has no quote for are left out."""
     source = current_source()
     ticks = from_source(source, f"latest ticks of {', '.join(symbols)}", lambda: source.latest_ticks(symbols))
-    data = {symbol: tick_payload(tick) for symbol, tick in ticks.items()}
+    data = {symbol: tick_encode(tick) for symbol, tick in ticks.items()}
     as_of = min((tick.time for tick in ticks.values()), default=None)
     return NodeResult(data, provenance(source, as_of=as_of))
 
@@ -120,5 +69,5 @@ def node_corporate_actions(*, symbols: Sequence[str]) -> NodeResult:
     data: dict[str, list[dict[str, Any]]] = {}
     for symbol in symbols:
         actions = from_source(source, f"corporate actions of {symbol}", partial(source.corporate_actions, symbol))
-        data[symbol] = [action_payload(action) for action in sorted(actions, key=lambda action: action.ex_date)]
+        data[symbol] = [action_encode(action) for action in sorted(actions, key=lambda action: action.ex_date)]
     return NodeResult(data, provenance(source, as_of=None))

@@ -20,7 +20,7 @@ ALIASES = {
     "simulated": "marketdata.sources.simulated.SimulatedSource",
     "files": "marketdata.sources.files.FilesSource",
     "xtquant": "marketdata.sources.xtquant.XtQuantSource",
-    "upstream": "pools.upstream.UpstreamSource",
+    "upstream": "marketdata.sources.upstream.UpstreamSource",
 }
 
 _lock = threading.Lock()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from marketdata.calendar import db_calendar
 from pools.models import PoolConfig, ServerNode
 from pools.registry import pools_changed
 from pools.selectors import pool_get
@@ -30,12 +30,27 @@ class Probe:
     latency_ms: float | None
 
 
+def _weekday(day: date) -> bool:
+    return day.weekday() < 5
+
+
+# Whether a date is a trading day. Pools know nothing of calendars: the market-data app registers
+# its trading calendar here when it loads (marketdata/apps.py); weekdays until then.
+_trading_day: Callable[[date], bool] = _weekday
+
+
+def register_trading_day(check: Callable[[date], bool]) -> None:
+    """Use `check(day)` to tell trading days (the freshness probe applies only in sessions)."""
+    global _trading_day
+    _trading_day = check
+
+
 def market_in_session(now: datetime) -> bool:
     """Whether the exchange is in continuous trading at `now` (when data must be fresh)."""
     local = now.astimezone(ZoneInfo(settings.ARGUS_EXCHANGE_TZ))
     minute = local.hour * 60 + local.minute
     in_hours = any(start <= minute < end for start, end in SESSIONS)
-    return in_hours and db_calendar.is_trading_day("SH", local.date())
+    return in_hours and _trading_day(local.date())
 
 
 def _freshness(client: httpx.Client, base: str) -> str | None:

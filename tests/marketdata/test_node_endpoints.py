@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from marketdata.selectors.nodes import action_payload, instrument_info_payload, tick_payload
 from marketdata.sources import get_source
+from marketdata.sources.codec import action_encode, instrument_encode, tick_encode
 from tests.test_schema import conforms
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_instruments_pages_through_every_instrument(client: Any, openapi: dict[s
         if after is None:
             break
         assert after == listed[-1]["symbol"]
-    assert listed == [instrument_info_payload(info) for info in expected]
+    assert listed == [instrument_encode(info) for info in expected]
     some = [expected[3].symbol, "000002.SZ" if expected[0].symbol != "000002.SZ" else "000004.SZ", expected[0].symbol]
     only = _get(client, openapi, "instruments", symbols=",".join(some))["data"]["instruments"]
     known = {info.symbol for info in expected}
@@ -58,7 +58,7 @@ def test_ticks_carry_status_limits_and_the_whole_book(
     for symbol, tick in ticks.items():
         served = body["data"][symbol]
         # The simulated source moves every 3 s: compare what the payload is built from, field by field.
-        assert set(served) == set(tick_payload(tick))
+        assert set(served) == set(tick_encode(tick))
         assert served["status"] in ("trading", "suspended", "limit_up", "limit_down")
         assert served["limit_up"] == tick.limit_up and served["limit_down"] == tick.limit_down
         assert len(served["bids"]) == len(tick.bids) and len(served["asks"]) == len(tick.asks)
@@ -78,7 +78,7 @@ def test_corporate_actions_per_symbol(client: Any, openapi: dict[str, Any], refe
     assert list(data) == symbols
     for symbol in symbols:
         actions = sorted(source.corporate_actions(symbol), key=lambda action: action.ex_date)
-        assert data[symbol] == [action_payload(action) for action in actions]
+        assert data[symbol] == [action_encode(action) for action in actions]
     assert any(data.values()), "the simulated universe's first ten instruments have some dividends"
 
 

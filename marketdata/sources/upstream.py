@@ -1,9 +1,9 @@
 """The `upstream` data source: every read goes to Argus nodes' REST API through a named pool.
 
-The nodes' JSON is turned back into the frozen dataclasses of marketdata/sources/base.py, so the
-gateway serves, caches and streams it as if the data were local. Bars come from /history
-(adjust=none); instruments, whole ticks, trades and corporate actions from the node-to-node
-endpoints of marketdata/views/nodes.py.
+The nodes' JSON is turned back into the frozen dataclasses of marketdata/sources/base.py (by the
+codec the nodes encode with, marketdata/sources/codec.py), so the gateway serves, caches and streams
+it as if the data were local. Bars come from /history (adjust=none); instruments, whole ticks, trades
+and corporate actions from the node-to-node endpoints of marketdata/views/nodes.py.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from marketdata.sources.base import (
     CorporateAction,
     DataSource,
     InstrumentInfo,
-    Level,
     SourceError,
     SourceHealth,
+    SourceUnavailable,
     Tick,
-    TickStatus,
     Trade,
     validate_period,
 )
+from marketdata.sources.codec import action_decode, instrument_decode, parse_time, tick_decode, trade_decode
 from marketdata.symbols import InvalidSymbol, parse_symbol
+from pools.runtime import PoolResponse, PoolUnavailable
 from pools.services import pool_request
 
 TICK_BATCH = 100  # the node endpoints' limits per request (marketdata/selectors/nodes.py)
@@ -51,8 +52,12 @@ class UpstreamError(SourceError):
         self.http_status = status
 
 
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _request(pool: str, path: str, **params: Any) -> PoolResponse:
+    """One request through the pool; no node answering is this source being unavailable."""
+    try:
+        return pool_request(name=pool, method="GET", path=path, params=params or None)
+    except PoolUnavailable as exc:
+        raise SourceUnavailable(exc.details) from exc
 
 
 def _valid(symbol: str) -> bool:
@@ -85,7 +90,7 @@ class UpstreamSource(DataSource):
         self.exchange_tz = ZoneInfo(settings.ARGUS_EXCHANGE_TZ)
 
     def _get(self, path: str, **params: Any) -> Any:
-        response = pool_request(name=self.pool, method="GET", path=f"/api/v1/market_data/{path}", params=params)
+        response = _request(self.pool, f"/api/v1/market_data/{path}", **params)
         body = response.json()
         if response.status >= 400:
             error = body.get("error") or {}
@@ -107,64 +112,25 @@ class UpstreamSource(DataSource):
         while True:
             params: dict[str, Any] = {"limit": INSTRUMENT_PAGE} | ({"after": after} if after else {})
             page = self._get("instruments", **params)["data"]
-            infos.extend(self._instrument(item) for item in page["instruments"])
+            infos.extend(instrument_decode(item) for item in page["instruments"])
             after = page["next"]
             if not after:
                 return infos
 
     def instrument(self, symbol: str) -> InstrumentInfo | None:
         listed = self._get("instruments", symbols=symbol)["data"]["instruments"]
-        return self._instrument(listed[0]) if listed else None
-
-    def _instrument(self, d: dict[str, Any]) -> InstrumentInfo:
-        return InstrumentInfo(
-            symbol=d["symbol"],
-            name=d["name"],
-            full_name=d["full_name"],
-            board=d["board"],
-            kind=d["kind"],
-            industry=d["industry"],
-            sector=d["sector"],
-            list_date=date.fromisoformat(d["list_date"]) if d["list_date"] else None,
-            total_shares=d["total_shares"],
-            float_shares=d["float_shares"],
-            is_st=d["is_st"],
-            status=d["status"],
-            pe_ratio=d["pe_ratio"],
-            pb_ratio=d["pb_ratio"],
-            dividend_yield=d["dividend_yield"],
-        )
+        return instrument_decode(listed[0]) if listed else None
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
         ticks: dict[str, Any] = {}
         # A malformed symbol cannot be quoted anywhere; the node would refuse the whole batch for it.
         for batch in _chunks([symbol for symbol in symbols if _valid(symbol)], TICK_BATCH):
             ticks.update(self._data("ticks", symbols=",".join(batch)))
-        return {symbol: self._tick(ticks[symbol]) for symbol in symbols if symbol in ticks}
-
-    def _tick(self, t: dict[str, Any]) -> Tick:
-        return Tick(
-            symbol=t["symbol"],
-            time=_time(t["time"]),
-            trading_day=date.fromisoformat(t["trading_day"]),
-            price=t["price"],
-            open=t["open"],
-            high=t["high"],
-            low=t["low"],
-            prev_close=t["prev_close"],
-            volume=t["volume"],
-            turnover=t["turnover"],
-            bids=tuple(Level(level["price"], level["volume"]) for level in t["bids"]),
-            asks=tuple(Level(level["price"], level["volume"]) for level in t["asks"]),
-            status=TickStatus(t["status"]),
-            limit_up=t["limit_up"],
-            limit_down=t["limit_down"],
-            simulated_time=_time(t["simulated_time"]) if t["simulated_time"] else None,
-        )
+        return {symbol: tick_decode(ticks[symbol]) for symbol in symbols if symbol in ticks}
 
     def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
         rows = self._data("trades", symbol=symbol, limit=max(1, min(limit, TRADES_MAX))) or []
-        return [Trade(symbol, _time(t["timestamp"]), t["price"], t["volume"], t["direction"]) for t in rows[:limit]]
+        return [trade_decode(symbol, t) for t in rows[:limit]]
 
     def bars(self, symbol: str, *, period: str, start: date, end: date) -> list[Bar]:
         validate_period(period)
@@ -185,7 +151,7 @@ class UpstreamSource(DataSource):
     def _bar(self, symbol: str, period: str, row: dict[str, Any]) -> Bar:
         day = date.fromisoformat(row["date"])
         if "time" in row:
-            moment = _time(row["time"])
+            moment = parse_time(row["time"])
         else:  # daily and longer bars end at the 15:00 close
             moment = datetime(day.year, day.month, day.day, 15, tzinfo=self.exchange_tz).astimezone(UTC)
         return Bar(
@@ -203,10 +169,7 @@ class UpstreamSource(DataSource):
 
     def corporate_actions(self, symbol: str) -> list[CorporateAction]:
         rows = self._data("corporate_actions", symbols=symbol).get(symbol, [])
-        return [
-            CorporateAction(symbol, date.fromisoformat(a["ex_date"]), a["cash_dividend"], a["share_ratio"])
-            for a in rows
-        ]
+        return [action_decode(symbol, a) for a in rows]
 
     def trading_dates(self, market: str, start: date, end: date) -> list[date]:
         days: list[date] = []
@@ -220,7 +183,7 @@ class UpstreamSource(DataSource):
         started = time.perf_counter()
         checked = datetime.now(UTC)
         try:
-            response = pool_request(name=self.pool, method="GET", path="/health")
+            response = _request(self.pool, "/health")
             body = response.json()
         except SourceError as exc:
             return SourceHealth(False, exc.details, (time.perf_counter() - started) * 1000, checked)
