@@ -38,6 +38,10 @@ class Command(BaseCommand):
             ws_max_size=1024 * 1024,
             ws_ping_interval=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
             ws_ping_timeout=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
+            # X-Forwarded-For (and -Proto) become the ASGI client only from a trusted proxy; every
+            # rate limit and log line reads that client (monitoring/asgi.py, monitoring/middleware.py).
+            proxy_headers=settings.ARGUS_TRUST_X_FORWARDED_FOR,
+            forwarded_allow_ips=settings.ARGUS_TRUSTED_PROXIES,
             log_config=uvicorn_log_config(),
             log_level=settings.ARGUS_LOG_LEVEL.lower(),
             access_log=False,
