@@ -1,12 +1,16 @@
 # `make run`  installs and starts Argus on the embedded default at http://localhost:8001
 # `make test` runs the whole test suite (static checks, embedded pass, PostgreSQL + Redis pass)
-# `make prod` starts the production stack (web, Celery worker, one Celery beat) with honcho
+# `make prod` starts the production stack (web, Celery worker, one Celery beat) under supervisord,
+#   which restarts any of them that dies; `make prod-status` lists them with their PIDs
+# `make prod-dev` runs the same processes with honcho (development only: when one dies, all stop)
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# supervisord's socket, pid file and log, and Celery beat's schedule (deploy/supervisord.conf)
+RUN_DIR := $(abspath $(or $(ARGUS_RUN_DIR),var/run))
 
-.PHONY: run test prod install install-dev reference bench bench-http bench-ws clean
+.PHONY: run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +42,19 @@ run: reference
 test: install-dev
 	scripts/test
 
-prod: reference
+prod: production-env reference
+	@mkdir -p $(RUN_DIR)
+	ARGUS_RUN_DIR=$(RUN_DIR) $(BIN)/supervisord -n -c deploy/supervisord.conf
+
+prod-status:
+	ARGUS_RUN_DIR=$(RUN_DIR) $(BIN)/supervisorctl -c deploy/supervisord.conf status
+
+prod-dev: production-env reference
+	$(BIN)/honcho start
+
+production-env:
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" -a -n "$$ARGUS_SECRET_KEY" || \
 	  { echo "make prod needs DATABASE_URL, REDIS_URL and ARGUS_SECRET_KEY (see .env.example)"; exit 2; }
-	$(BIN)/honcho start
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

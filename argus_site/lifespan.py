@@ -1,4 +1,7 @@
-"""ASGI lifespan: start the embedded default's periodic jobs with the server, stop them with it."""
+"""ASGI lifespan: start the embedded default's periodic jobs with the server, stop them with it.
+
+A worker process of `serve --workers N` also ends when its uvicorn master dies.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,11 @@ import asyncio
 import contextlib
 import gc
 import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +39,7 @@ class Lifespan:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                exit_with_master()
                 if settings.ARGUS_EMBEDDED_JOBS:
                     self._jobs = asyncio.create_task(run_periodic_jobs(settings.ARGUS_PERIODIC_JOBS))
                     logger.info("embedded periodic jobs started: %s", ", ".join(settings.ARGUS_PERIODIC_JOBS))
@@ -60,3 +69,26 @@ async def _warm_up() -> None:
         await sync_to_async(instrument_names)()
     except Exception:  # the database may still be starting; the first subscribe loads them then
         logger.warning("could not preload instrument names at startup", exc_info=True)
+
+
+def exit_with_master(interval: float = 1.0, grace: float = 10.0) -> None:
+    """In a uvicorn worker process, stop (SIGTERM to itself) once its master has died.
+
+    A master killed with SIGKILL cannot stop its workers: they would go on serving and holding the
+    listening port, so the master a supervisor starts in its place could not bind it. After `grace`
+    seconds of graceful shutdown the worker exits regardless.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:  # one process (no uvicorn master), or not under uvicorn
+        return
+    master = parent.pid
+
+    def watch() -> None:
+        while os.getppid() == master:
+            time.sleep(interval)
+        logger.warning("uvicorn master %s is gone: worker %s stops", master, os.getpid())
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="argus-master-watch", daemon=True).start()

@@ -9,7 +9,8 @@ _PATTERNS = (
     (re.compile(r"(ak_[0-9a-f]{8}_)[A-Za-z0-9_-]+"), r"\1***"),
     (re.compile(r"(?i)(bearer\s+)[^\s,;'\"]+"), r"\1***"),
     (re.compile(r"(?i)(x-api-key['\"]?\s*[:=]\s*['\"]?)[^\s,;'\"]+"), r"\1***"),
-    (re.compile(r"(?i)(api_key=)[^&\s]+"), r"\1***"),
+    # Not past a quote: uvicorn's WebSocket line quotes the path ("WebSocket /ws/...?api_key=...").
+    (re.compile(r"(?i)(api_key=)[^&\s'\"]+"), r"\1***"),
 )
 
 

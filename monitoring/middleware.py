@@ -24,11 +24,12 @@ RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address; X-Forwarded-For's first entry only behind a trusted proxy."""
-    if settings.ARGUS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+    """The client's address: the ASGI client, as the fast path (monitoring/asgi.py) reads it.
+
+    X-Forwarded-For is resolved once, by uvicorn and only for connections from ARGUS_TRUSTED_PROXIES
+    (`manage.py serve` passes ARGUS_TRUST_X_FORWARDED_FOR as its proxy_headers); reading the header
+    again here would let any peer choose its address by writing it.
+    """
     return request.META.get("REMOTE_ADDR")
 
 

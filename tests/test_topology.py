@@ -70,6 +70,13 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert "ARGUS_SECRET_KEY must be set" in result.stderr
 
 
+def test_a_trusted_proxy_that_is_not_an_address_stops_start_up() -> None:
+    result = _settings_with({"ARGUS_TRUSTED_PROXIES": "127.0.0.1,proxy.internal"})
+    assert result.returncode != 0
+    assert "ARGUS_TRUSTED_PROXIES: 'proxy.internal' is not an IP address or network" in result.stderr
+    assert _settings_with({"ARGUS_TRUSTED_PROXIES": "10.0.0.0/8, ::1"}).returncode == 0
+
+
 def test_guide_redis_host_form_turns_redis_on() -> None:
     result = _settings_with({"REDIS_HOST": "127.0.0.1", "REDIS_DB": "3", "ARGUS_SECRET_KEY": "y" * 50})
     assert result.returncode == 0, result.stderr

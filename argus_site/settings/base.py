@@ -10,6 +10,7 @@ Two topologies come from the same file:
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Any
@@ -392,7 +393,26 @@ ARGUS_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "websocket": (cfg.integer("ARGUS_RATE_LIMIT_WEBSOCKET", 1000, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
 }
 # Behind a reverse proxy that sets X-Forwarded-For, limit by the client's address, not the proxy's.
+# uvicorn resolves the header (its proxy_headers) into the ASGI client only for connections from
+# ARGUS_TRUSTED_PROXIES, so no other peer can choose the address that limits and logs use; with
+# trust off the header is ignored and the peer is the client.
 ARGUS_TRUST_X_FORWARDED_FOR = cfg.flag("ARGUS_TRUST_X_FORWARDED_FOR", False)
+
+
+def _trusted_proxies() -> list[str]:
+    proxies = cfg.items("ARGUS_TRUSTED_PROXIES", ["127.0.0.1"])
+    for proxy in proxies:
+        try:
+            if proxy != "*":
+                ipaddress.ip_network(proxy)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"ARGUS_TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 127.0.0.1,10.0.0.0/8)"
+            ) from exc
+    return proxies
+
+
+ARGUS_TRUSTED_PROXIES = _trusted_proxies()
 
 # Metrics: in-process counters flushed to Redis (or process memory) every interval; rates over the window.
 ARGUS_METRICS_FLUSH_INTERVAL = cfg.number("ARGUS_METRICS_FLUSH_INTERVAL", 1.0, minimum=0.1)

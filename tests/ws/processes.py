@@ -74,7 +74,9 @@ class Processes:
         self.started: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str, *args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{name}.log").open("wb") as log:
+        # Append mode: a process that reopens /dev/stdout (supervisord's program logs) then writes at
+        # the end of the file too, instead of over its parent's lines.
+        with (self.logs / f"{name}.log").open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )

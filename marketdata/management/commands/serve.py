@@ -1,8 +1,19 @@
+import copy
 from typing import Any
 
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from uvicorn.config import LOGGING_CONFIG
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own console logging, with every handler masking API keys (its WebSocket line has the query)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": "monitoring.logfilters.RedactSecretsFilter"}
+    for handler in config["handlers"].values():
+        handler["filters"] = [*handler.get("filters", []), "redact"]
+    return config
 
 
 class Command(BaseCommand):
@@ -27,6 +38,11 @@ class Command(BaseCommand):
             ws_max_size=1024 * 1024,
             ws_ping_interval=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
             ws_ping_timeout=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
+            # X-Forwarded-For (and -Proto) become the ASGI client only from a trusted proxy; every
+            # rate limit and log line reads that client (monitoring/asgi.py, monitoring/middleware.py).
+            proxy_headers=settings.ARGUS_TRUST_X_FORWARDED_FOR,
+            forwarded_allow_ips=settings.ARGUS_TRUSTED_PROXIES,
+            log_config=uvicorn_log_config(),
             log_level=settings.ARGUS_LOG_LEVEL.lower(),
             access_log=False,
         )
