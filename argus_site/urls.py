@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-handler400 = "argus_site.api.errors.handler400"
-handler403 = "argus_site.api.errors.handler403"
-handler404 = "argus_site.api.errors.handler404"
-handler500 = "argus_site.api.errors.handler500"
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"

@@ -7,19 +7,10 @@ namespace from the cache's KEY_PREFIX; raw Redis keys carry it themselves.
 
 from __future__ import annotations
 
-from django.conf import settings
+from core.keys import KEY_VERSION, cache_key, redis_key
 
-KEY_VERSION = 1
-
-
-def cache_key(*parts: object) -> str:
-    """A key for Django's cache API (the namespace is added by KEY_PREFIX)."""
-    return ":".join([f"v{KEY_VERSION}", *(str(part) for part in parts)])
-
-
-def redis_key(*parts: object) -> str:
-    """A key used on a raw Redis connection (streams, counters, locks, pub/sub channels)."""
-    return ":".join([settings.ARGUS_NAMESPACE, f"v{KEY_VERSION}", *(str(part) for part in parts)])
+# The two helpers every key is built with live in core/keys.py (every app names keys with them).
+__all__ = ["KEY_VERSION", "cache_key", "redis_key"]
 
 
 def calendar_version_key() -> str:

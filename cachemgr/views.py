@@ -8,8 +8,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from argus_site.api.envelope import success
-from argus_site.api.errors import InvalidParameter
 from cachemgr.services import (
     cache_clear,
     cache_config,
@@ -19,6 +17,8 @@ from cachemgr.services import (
     rule_update,
 )
 from cachemgr.services.stats import MB
+from core.envelope import success
+from core.errors import InvalidParameter
 
 
 class CacheStatsView(APIView):

@@ -13,6 +13,7 @@ import contextlib
 import threading
 from typing import Any
 
+import redis
 from django.conf import settings
 
 # A command that does not answer within this many seconds fails (Redis hung), rather than holding
@@ -30,8 +31,6 @@ def shared_redis() -> Any | None:
     url = _l2_url()
     client = _clients.get(url)
     if client is None:
-        import redis
-
         with _lock:
             client = _clients.get(url)
             if client is None:

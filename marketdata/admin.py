@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from marketdata.models import Bar, CalendarCoverage, CalendarOverride, CorporateAction, Instrument, TradingDay
 from marketdata.services.calendar import calendar_changed
+from marketdata.services.preload import cache_preload
 
 
 @admin.register(Instrument)
@@ -18,6 +19,15 @@ class InstrumentAdmin(admin.ModelAdmin[Instrument]):
     list_filter = ["market", "board", "kind", "status", "is_st", "source"]
     search_fields = ["symbol", "name", "full_name", "industry"]
     readonly_fields = ["updated_at"]
+    actions = ["preload_into_cache"]
+
+    @admin.action(description="预加载到缓存 (preload quotes, info and recent bars into the cache)")
+    def preload_into_cache(self, request: HttpRequest, queryset: QuerySet[Instrument]) -> None:
+        report = cache_preload(list(queryset.values_list("symbol", flat=True)))
+        loaded = ", ".join(f"{rule} {count}" for rule, count in report.loaded.items())
+        self.message_user(request, f"preloaded: {loaded}", messages.SUCCESS)
+        if report.unknown:
+            self.message_user(request, f"unknown to the source: {', '.join(report.unknown)}", messages.WARNING)
 
 
 @admin.register(TradingDay)

@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
-from argus_site.api.renderers import dumps
+from core.renderers import dumps
 from marketdata.payloads import QUOTE_FIELDS
 from marketdata.selectors.history import HISTORY_MAX_SYMBOLS, cached_history_bars
 from marketdata.selectors.quotes import LATEST_MAX_SYMBOLS, cached_latest_quotes

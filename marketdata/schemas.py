@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from argus_site.api.errors import ERROR_CODES
+from core.errors import ERROR_CODES
 
 
 def _num(**kwargs: object) -> serializers.FloatField:

@@ -21,8 +21,8 @@ from django.utils.module_loading import import_string
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
-from argus_site.api.errors import ERROR_CODES, error_body, translate
-from argus_site.api.renderers import dumps
+from core.errors import ERROR_CODES, error_body, translate
+from core.renderers import dumps
 from mcpserver.server import build_server
 
 logger = logging.getLogger("argus.mcp")

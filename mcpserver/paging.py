@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from argus_site.api.errors import InvalidParameter
+from core.errors import InvalidParameter
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from argus_site.api.errors import translate
+from core.errors import translate
 from marketdata.selectors import latest_quotes
 from marketdata.serializers import LatestQuery
 from mcpserver.validation import parse_arguments

@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 from mcp.types import CallToolResult, ContentBlock, TextContent
 
-from argus_site.api.errors import ERROR_CODES, translate
+from core.errors import ERROR_CODES, translate
 
 logger = logging.getLogger("argus.mcp")
 

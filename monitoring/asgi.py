@@ -16,8 +16,8 @@ from typing import Any
 
 from django.conf import settings
 
-from argus_site.api.errors import ERROR_CODES, ApiError, error_body
-from argus_site.api.renderers import dumps
+from core.errors import ERROR_CODES, ApiError, error_body
+from core.renderers import dumps
 from monitoring.policy import policy_for
 from monitoring.services.apikeys import raw_key_from_headers
 from monitoring.services.guard import GuardResult, key_required, request_guard

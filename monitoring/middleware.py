@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from argus_site.api.errors import ApiError, json_error
+from core.errors import ApiError, json_error
 from monitoring.asgi import GUARD, OBSERVED
 from monitoring.logfilters import redact_query
 from monitoring.services.apikeys import raw_key_from_headers

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from argus_site.api.envelope import success
-from argus_site.api.errors import json_error
-from argus_site.api.renderers import dumps
+from core.envelope import success
+from core.errors import json_error
+from core.renderers import dumps
 from monitoring.selectors import prometheus_text, service_metrics, system_metrics
 from monitoring.services.health import health_report
 

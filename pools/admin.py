@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from argus_site.api.errors import ApiError
+from core.errors import ApiError
 from pools.models import PoolConfig, ServerNode
 from pools.registry import pools_changed
 from pools.services import pool_health_check, pool_scale

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from argus_site.api.errors import NotFound
+from core.errors import NotFound
 from core.redis import redis_client
 from pools.models import PoolConfig
 from pools.registry import PROCESS_ID, metrics_key, registry

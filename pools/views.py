@@ -6,8 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from argus_site.api.envelope import success
-from argus_site.api.errors import InvalidParameter
+from core.envelope import success
+from core.errors import InvalidParameter
 from pools import services
 from pools.models import ServerNode
 from pools.payloads import health_details, pool_detail, pool_summary

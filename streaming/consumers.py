@@ -8,7 +8,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from argus_site.api.errors import ApiError, ServiceUnavailable, Unauthorized
+from core.errors import ApiError, ServiceUnavailable, Unauthorized
 from monitoring.services.apikeys import api_key_digest, api_key_from_scope
 from monitoring.services.guard import websocket_authenticate
 from monitoring.services.metrics import ws_connection_closed, ws_connection_opened

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
-from argus_site.api.errors import Unauthorized
+from core.errors import Unauthorized
 from streaming.connection import Connection
 from streaming.protocol import (
     CLOSE_SLOW_CLIENT,

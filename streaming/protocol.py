@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from argus_site.api.errors import ERROR_CODES, ApiError, InvalidParameter, MissingParameter
+from core.errors import ERROR_CODES, ApiError, InvalidParameter, MissingParameter
 from marketdata.payloads import QUOTE_FIELDS
 from marketdata.symbols import InvalidSymbol, parse_symbol
 

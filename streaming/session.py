@@ -9,7 +9,7 @@ import time
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from argus_site.api.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
+from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
 from streaming import get_hub
 from streaming.connection import Connection, Send
 from streaming.directory import instrument_names, instrument_names_cached

@@ -6,8 +6,8 @@ import pytest
 from django.db import OperationalError
 from rest_framework import exceptions as drf
 
-from argus_site.api import errors
-from argus_site.api.errors import ERROR_CODES, exception_handler
+from core import errors
+from core.errors import ERROR_CODES, exception_handler
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ rules, preloading and health. Callers import from here."""
 from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_optimize, optimization_body
-from cachemgr.services.preload import PreloadReport, cache_preload
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
 from cachemgr.services.stats import Cleared, cache_clear, cache_counters, cache_stats, rules_for_type
 
@@ -14,7 +13,6 @@ __all__ = [
     "CacheResult",
     "Cleared",
     "Optimization",
-    "PreloadReport",
     "Rule",
     "cache_clear",
     "cache_config",
@@ -23,7 +21,6 @@ __all__ = [
     "cache_forget",
     "cache_health",
     "cache_optimize",
-    "cache_preload",
     "cache_stats",
     "cache_store",
     "optimization_body",

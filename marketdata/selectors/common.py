@@ -14,8 +14,8 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils.module_loading import import_string
 
-from argus_site.api.errors import InvalidParameter, NotFound, ServiceUnavailable
 from cachemgr.services import CacheResult
+from core.errors import InvalidParameter, NotFound, ServiceUnavailable
 from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
 from marketdata.sources import ALIASES, get_source

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from argus_site.api.errors import InvalidParameter
 from cachemgr.keys import history_key
 from cachemgr.services import cache_fetch
+from core.errors import InvalidParameter
 from marketdata.calendar import db_calendar
 from marketdata.payloads import bar_payload, iso_utc, provenance_of
 from marketdata.selectors.adjustment import Factors, adjustment_factors

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from argus_site.api.errors import NotFound
 from cachemgr.keys import latest_full_key, latest_quote_key
 from cachemgr.services import cache_fetch
+from core.errors import NotFound
 from marketdata.payloads import full_payload, provenance, provenance_of, quote_payload, select_fields, trim_full
 from marketdata.selectors.common import CacheSummary, current_source, from_source, instrument_names, source_identity
 from marketdata.sources.base import DataSource, Tick

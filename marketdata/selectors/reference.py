@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from argus_site.api.errors import NotFound
 from cachemgr.keys import instrument_info_key
 from cachemgr.services import cache_fetch
+from core.errors import NotFound
 from marketdata.calendar import db_calendar
 from marketdata.models import CalendarCoverage
 from marketdata.payloads import instrument_payload, provenance, provenance_of

@@ -10,9 +10,9 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from argus_site.api.envelope import success
-from argus_site.api.errors import InvalidParameter, MissingParameter, _drf_details
-from argus_site.api.renderers import dumps
+from core.envelope import success
+from core.errors import InvalidParameter, MissingParameter, _drf_details
+from core.renderers import dumps
 from marketdata.schemas import ErrorResponse
 
 JSON = "application/json"

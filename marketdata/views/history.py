@@ -12,8 +12,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from argus_site.api.envelope import success
-from argus_site.api.renderers import dumps
+from core.envelope import success
+from core.renderers import dumps
 from marketdata.payloads import BAR_FIELDS
 from marketdata.schemas import HistoryResponse
 from marketdata.selectors import HistoryResult, history_bars

@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from argus_site.api.envelope import success
-from argus_site.api.renderers import dumps
+from core.envelope import success
+from core.renderers import dumps
 from marketdata.payloads import FULL_SECTIONS
 from marketdata.schemas import FullResponse, LatestResponse
 from marketdata.selectors import QuotesResult, full_snapshots, latest_quotes

@@ -9,7 +9,7 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
-from argus_site.api.envelope import utc_timestamp
+from core.envelope import utc_timestamp
 from monitoring.models import AlertEvent, AlertRule
 from monitoring.selectors import service_metrics, system_metrics
 

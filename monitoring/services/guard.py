@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
+from core.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from argus_site.api.errors import InvalidParameter, NotFound
+from core.errors import InvalidParameter, NotFound
 from pools.models import PoolConfig, ServerNode
 from pools.registry import pools_changed
 from pools.selectors import pool_get

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from cachemgr.keys import instrument_info_key, latest_quote_key
-from cachemgr.services import cache_fetch, cache_preload
+from cachemgr.services import cache_fetch
 from marketdata.models import Instrument
+from marketdata.services.preload import cache_preload
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from argus_site.api.errors import Unauthorized
+from core.errors import Unauthorized
 
 
 def require_test_key(headers: Mapping[str, str], client_ip: str) -> None:

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from argus_site.api.envelope import success
+from core.envelope import success
 from monitoring.urls import urlpatterns as monitoring_urls
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from argus_site.api.errors import Forbidden, RateLimitExceeded, Unauthorized
+from core.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, api_key_revoke
 from monitoring.services.guard import mcp_guard, websocket_authenticate

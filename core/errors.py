@@ -17,8 +17,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from argus_site.api.envelope import failure
-from argus_site.api.renderers import dumps
+from core.envelope import failure
+from core.renderers import dumps
 
 logger = logging.getLogger("argus.api")
 

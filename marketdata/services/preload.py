@@ -1,4 +1,7 @@
-"""Preloading hot symbols (用户指南 预加载热点数据): latest quote, instrument info and recent daily bars."""
+"""Preloading hot symbols (用户指南 预加载热点数据): latest quote, instrument info and recent daily bars.
+
+Market data warms the cache levels with its own reads; the cache manager knows nothing of symbols.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cachemgr.services import cache_preload
+from marketdata.services.preload import cache_preload
 from marketdata.symbols import InvalidSymbol, parse_symbol
 
 
