@@ -12,8 +12,9 @@ from marketdata.models import Bar, Instrument
 from marketdata.sessions import shanghai
 from marketdata.sources import load_source
 from marketdata.sources.files import PeriodNotAvailable
+from tests.support.paths import shared_data
 
-SHARED = Path("/work/shared/data/000001.SZ_2023_2024_daily.csv")
+SHARED = shared_data() / "000001.SZ_2023_2024_daily.csv"
 
 
 @pytest.mark.django_db
