@@ -37,7 +37,9 @@ RSS_BOUND_MB = 24.0
 def uvicorn_thread(transactional_db: None, reference_data: None) -> Iterator[str]:
     """The real ASGI app under uvicorn in a thread of this process (so its objects can be counted)."""
     port = free_port()
-    config = uvicorn.Config("argus_site.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        "argus_site.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
