@@ -61,12 +61,14 @@ class Lifespan:
 
 async def _warm_up() -> None:
     """Load what the first WebSocket subscribes would otherwise all wait for (the instrument names)."""
-    from asgiref.sync import sync_to_async
+    from channels.db import database_sync_to_async
 
     from streaming.directory import instrument_names
 
     try:
-        await sync_to_async(instrument_names)()
+        # database_sync_to_async gives the connection back to the pool afterwards: one kept by the
+        # process's shared sync thread would be one connection fewer for every request.
+        await database_sync_to_async(instrument_names)()
     except Exception:  # the database may still be starting; the first subscribe loads them then
         logger.warning("could not preload instrument names at startup", exc_info=True)
 

@@ -59,8 +59,6 @@ def server_env(port: int, *, fast_path: bool) -> dict[str, str]:
         ARGUS_HOST="127.0.0.1",
         ARGUS_PORT=str(port),
         ARGUS_EMBEDDED_JOBS="false",
-        # Django keeps one connection per request thread under ASGI; persistent ones pile up.
-        ARGUS_DB_CONN_MAX_AGE="0",
         ARGUS_LOG_LEVEL="WARNING",
         ARGUS_CONFIG_FILE="/nonexistent/bench-ignores-local-yaml",
         # The feed keeps latest quotes fresh by write-through; with no feed running, a long TTL

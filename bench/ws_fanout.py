@@ -349,9 +349,6 @@ def main() -> int:
     env.update(
         ARGUS_WS_MAX_CONNECTIONS=str(args.connections),  # per process; the default (1000) is the spec's
         ARGUS_WS_HEARTBEAT_INTERVAL="120",
-        # The production default: WebSocket handshakes check the API key on Channels' one database
-        # thread, which keeps its connection (the HTTP bench uses 0 for its request threads).
-        ARGUS_DB_CONN_MAX_AGE="60",
     )
     pub = None
     try:

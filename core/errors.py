@@ -9,10 +9,12 @@ Views raise `ApiError` subclasses; other layers may raise any exception that car
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -38,6 +40,13 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "DATABASE_ERROR": (500, "数据库错误"),
     "XTQUANT_ERROR": (500, "XtQuant 连接错误"),
 }
+
+# A database that cannot be reached right now (it refuses connections, has too many clients, or this
+# process's connection pool stayed busy for ARGUS_DB_POOL_TIMEOUT) is an outage, not a bug: it
+# answers the spec's DATABASE_ERROR with 503 and Retry-After, so clients and load balancers retry.
+# Other database errors (a bad query, a constraint) keep the table's 500.
+DATABASE_RETRY_AFTER = 2
+_unavailable_logged = 0.0
 
 
 class ApiError(Exception):
@@ -148,6 +157,10 @@ def translate(exc: BaseException) -> tuple[str, Any, dict[str, str]]:
         return "INVALID_PARAMETER", _drf_details(exc.detail), {}
     if isinstance(exc, drf.APIException) and exc.status_code < 500:
         return "INVALID_PARAMETER", _drf_details(exc.detail), {}
+    if database_unavailable(exc):
+        _log_unavailable(exc)
+        details = f"the database cannot be reached right now; retry in {DATABASE_RETRY_AFTER} s"
+        return "DATABASE_ERROR", details, {"Retry-After": str(DATABASE_RETRY_AFTER)}
     if isinstance(exc, DatabaseError):
         logger.exception("database error")
         return "DATABASE_ERROR", "the database did not answer; try again shortly", {}
@@ -155,16 +168,39 @@ def translate(exc: BaseException) -> tuple[str, Any, dict[str, str]]:
     return "INTERNAL_ERROR", "an unexpected error occurred; it has been logged", {}
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (a transient outage: 503 and Retry-After)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _log_unavailable(exc: BaseException) -> None:
+    """One warning per 10 s while the database is unreachable, not a traceback per request."""
+    global _unavailable_logged
+    now = time.monotonic()
+    if now - _unavailable_logged >= 10.0:
+        _unavailable_logged = now
+        logger.warning("database unavailable; answering 503 DATABASE_ERROR: %s", exc)
+
+
+def status_of(code: str, exc: BaseException | None = None) -> int:
+    """The HTTP status for `code`: the table's, except 503 for a database that cannot be reached."""
+    if code == "DATABASE_ERROR" and exc is not None and database_unavailable(exc):
+        return 503
+    return ERROR_CODES[code][0]
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: every error through one door."""
     code, details, headers = translate(exc)
-    return Response(error_body(code, details), status=ERROR_CODES[code][0], headers=headers)
+    return Response(error_body(code, details), status=status_of(code, exc), headers=headers)
 
 
-def json_error(code: str, details: Any = None, headers: dict[str, str] | None = None) -> HttpResponse:
+def json_error(
+    code: str, details: Any = None, headers: dict[str, str] | None = None, *, status: int | None = None
+) -> HttpResponse:
     """A plain Django response carrying the envelope (for non-DRF views and handlers)."""
     response = HttpResponse(
-        dumps(error_body(code, details)), status=ERROR_CODES[code][0], content_type="application/json"
+        dumps(error_body(code, details)), status=status or ERROR_CODES[code][0], content_type="application/json"
     )
     for name, value in (headers or {}).items():
         response[name] = value
@@ -176,6 +212,11 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception (in a view outside DRF, or in a middleware).
+    exc = sys.exc_info()[1]
+    if exc is not None and database_unavailable(exc):
+        code, details, headers = translate(exc)
+        return json_error(code, details, headers, status=status_of(code, exc))
     return json_error("INTERNAL_ERROR", "an unexpected error occurred; it has been logged")
 
 

@@ -15,13 +15,13 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.module_loading import import_string
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
-from core.errors import ERROR_CODES, error_body, translate
+from core.errors import error_body, status_of, translate
 from core.renderers import dumps
 from mcpserver.server import build_server
 
@@ -49,10 +49,10 @@ def _transport_security() -> TransportSecuritySettings:
     )
 
 
-async def _refuse(send: Send, code: str, details: Any, headers: dict[str, str]) -> None:
+async def _refuse(send: Send, code: str, details: Any, headers: dict[str, str], status: int) -> None:
     raw_headers = [(b"content-type", b"application/json")]
     raw_headers += [(name.lower().encode(), value.encode()) for name, value in headers.items()]
-    await send({"type": "http.response.start", "status": ERROR_CODES[code][0], "headers": raw_headers})
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": dumps(error_body(code, details))})
 
 
@@ -104,7 +104,7 @@ class MCPHttpApp:
                 await self._task
             self._task = None
 
-    async def _guard(self, scope: Scope) -> tuple[str, Any, dict[str, str]] | None:
+    async def _guard(self, scope: Scope) -> tuple[str, Any, dict[str, str], int] | None:
         path = settings.ARGUS_MCP_HTTP_GUARD
         if not path:
             return None
@@ -112,9 +112,11 @@ class MCPHttpApp:
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
         client_ip = (scope.get("client") or ("", 0))[0]
         try:
-            await sync_to_async(guard, thread_sensitive=True)(headers, client_ip)
+            # Its key lookup gives the database connection back afterwards, as a request does.
+            await database_sync_to_async(guard)(headers, client_ip)
         except Exception as exc:  # the guard's refusal (or failure) answers in the spec's envelope
-            return translate(exc)
+            code, details, extra = translate(exc)
+            return code, details, extra, status_of(code, exc)
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from mcp.server.mcpserver.exceptions import ResourceError
 
 from core.errors import translate
@@ -23,7 +23,7 @@ def _read(symbol: str) -> dict[str, Any]:
 
 async def read_quote(symbol: str) -> str:
     try:
-        payload = await sync_to_async(_read, thread_sensitive=True)(symbol)
+        payload = await database_sync_to_async(_read)(symbol)
     except Exception as exc:  # the agent sees the spec's code and what to fix
         code, details, _headers = translate(exc)
         raise ResourceError(f"{code}: {details}") from exc

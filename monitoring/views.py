@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from core.envelope import success
-from core.errors import json_error
+from core.errors import DATABASE_RETRY_AFTER, json_error
 from core.renderers import dumps
 from monitoring.selectors import prometheus_text, service_metrics, system_metrics
 from monitoring.services.health import health_report
@@ -35,7 +35,10 @@ def _json(body: object, status: int = 200) -> HttpResponse:
 def health(request: HttpRequest) -> HttpResponse:
     """GET /health: real probes of database, cache, data source and feed."""
     body, status = health_report()
-    return _json(body, status)
+    response = _json(body, status)
+    if status == 503:  # the database does not answer: probes and clients may retry shortly
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
 
 
 @require_GET

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
@@ -162,7 +162,7 @@ class Session:
             )
         # Fresh names are read in place: a thread hop per subscribe would queue every subscriber
         # of a reconnect storm behind one another on Channels' single database thread.
-        names = instrument_names_cached() or await sync_to_async(instrument_names)()
+        names = instrument_names_cached() or await database_sync_to_async(instrument_names)()
         unknown = [s for s in request.symbols if s not in names]
         if unknown:
             raise InvalidParameter(f"unknown symbols {unknown}: not listed instruments; nothing was subscribed")

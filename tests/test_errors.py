@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, ProgrammingError
 from rest_framework import exceptions as drf
 
 from core import errors
@@ -24,7 +26,7 @@ from core.errors import ERROR_CODES, exception_handler
         (errors.ServiceUnavailable("source down"), "SERVICE_UNAVAILABLE"),
         (errors.Timeout("upstream took 30 s"), "TIMEOUT"),
         (errors.CacheError("redis refused"), "CACHE_ERROR"),
-        (OperationalError("server closed the connection"), "DATABASE_ERROR"),
+        (ProgrammingError('relation "marketdata_tradingday" does not exist'), "DATABASE_ERROR"),
         (errors.XtQuantError("MiniQMT is not running"), "XTQUANT_ERROR"),
     ],
 )
@@ -56,6 +58,41 @@ def test_the_table_has_exactly_the_spec_codes() -> None:
         "DATABASE_ERROR": (500, "数据库错误"),
         "XTQUANT_ERROR": (500, "XtQuant 连接错误"),
     }
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        OperationalError("connection to server at 127.0.0.1 failed: FATAL: sorry, too many clients already"),
+        OperationalError("couldn't get a connection after 5.00 sec"),  # psycopg_pool.PoolTimeout, as Django wraps it
+        InterfaceError("connection already closed"),
+    ],
+)
+def test_an_unreachable_database_answers_503_database_error_with_retry_after(exc: Exception) -> None:
+    response = exception_handler(exc, {})
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(errors.DATABASE_RETRY_AFTER)
+    assert response.data["error"]["code"] == "DATABASE_ERROR"
+    assert response.data["error"]["message"] == "数据库错误"
+    assert "retry" in response.data["error"]["details"]
+    assert "too many clients" not in str(response.data)
+
+
+def test_outside_drf_an_unreachable_database_is_a_json_503_too(rf: Any) -> None:
+    """Django's handler500 (a plain view or a middleware failing) sees the exception being handled."""
+    import orjson
+
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        response = errors.handler500(rf.get("/admin/"))
+    assert (response.status_code, response["Retry-After"], response["Content-Type"]) == (503, "2", "application/json")
+    assert orjson.loads(response.content)["error"]["code"] == "DATABASE_ERROR"
+    try:
+        raise KeyError("boom")
+    except KeyError:
+        other = errors.handler500(rf.get("/admin/"))
+    assert other.status_code == 500 and orjson.loads(other.content)["error"]["code"] == "INTERNAL_ERROR"
 
 
 def test_rate_limit_tells_when_to_retry() -> None:

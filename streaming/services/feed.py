@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.cache import cache
+from django.db import close_old_connections
 
 from cachemgr.keys import feed_status_key
 from marketdata.calendar import db_calendar
@@ -111,6 +112,9 @@ def feed_poll_run(stop: threading.Event) -> None:
                 logger.info("feed poll: %s", result.summary())
             except Exception:
                 logger.exception("feed poll failed")
+            # As Django does after each request: the connection goes back to the pool (or is
+            # dropped if it broke) while this loop waits.
+            close_old_connections()
             # A poll slower than the interval is followed at once, not by a burst of catch-up polls.
             due = max(due + interval, time.monotonic())
             stop.wait(due - time.monotonic())

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import close_old_connections
 
 from marketdata.sources import get_source
 from marketdata.sources.base import Tick
@@ -155,6 +156,7 @@ class PushFeed:
                     logger.error("feed push: lost the feed lock; unsubscribed until it is free again")
                     return False
                 self.interval()
+                close_old_connections()  # back to the pool until the next interval, as after a request
                 due = max(due + interval, time.monotonic())
         return True
 

@@ -115,4 +115,4 @@ def test_soak_production_workers_stay_flat(transactional_db: None, reference_dat
 def _report(processes: Processes, served: int, start: dict[int, int], end: dict[int, int]) -> None:
     rows = ", ".join(f"pid {pid}: {start[pid] / 2**20:.0f} -> {end.get(pid, 0) / 2**20:.0f} MB" for pid in start)
     figures = f"soak: {served} cached /latest in {SOAK_SECONDS:.0f} s ({served / SOAK_SECONDS:.0f} req/s); {rows}"
-    print("\n" + figures)  # noqa: T201 - the fault suite prints its figures
+    print("\n" + figures)

@@ -6,8 +6,6 @@ import asyncio
 from typing import Any
 
 import pytest
-from mcp import Client
-
 from argus_mcp.client import ArgusMCPClient
 from argus_mcp.data_service_client import DataServiceClient
 from argus_mcp.exceptions import (
@@ -18,6 +16,8 @@ from argus_mcp.exceptions import (
     NotFoundError,
     ServiceUnavailableError,
 )
+from mcp import Client
+
 from tests.mcp.conftest import structured
 
 

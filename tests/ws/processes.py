@@ -51,8 +51,6 @@ def production_env(**extra: str) -> dict[str, str]:
         # The simulated market moves every 3 s: a symbol is stale only after 4 s without a new tick.
         ARGUS_FEED_STALE_INTERVALS="8",
         ARGUS_EMBEDDED_JOBS="false",
-        # Persistent connections would keep the test database from being flushed and dropped.
-        ARGUS_DB_CONN_MAX_AGE="0",
         ARGUS_LOG_DIR="-",
         ARGUS_LOG_LEVEL="INFO",
     )
