@@ -4,7 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from argus_site.bootstrap import bootstrap
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
+bootstrap()
 django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

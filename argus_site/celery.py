@@ -7,7 +7,10 @@ import os
 
 from celery import Celery
 
+from argus_site.bootstrap import bootstrap
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
+bootstrap()
 
 app = Celery("argus")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -4,6 +4,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from argus_site.bootstrap import bootstrap
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
+bootstrap()
 
 application = get_wsgi_application()

@@ -30,16 +30,17 @@ logger = logging.getLogger("argus.stream")
 
 
 class RateWindow:
-    """At most `limit` messages per one-minute window (the spec's WebSocket row: 1000 messages/minute)."""
+    """At most `limit` messages per `window` seconds (the spec's WebSocket row: 1000 messages/minute)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, window: float = 60.0) -> None:
         self.limit = limit
+        self.window = window
         self.started = time.monotonic()
         self.count = 0
 
     def take(self) -> bool:
         now = time.monotonic()
-        if now - self.started >= 60.0:
+        if now - self.started >= self.window:
             self.started, self.count = now, 0
         self.count += 1
         return self.count <= self.limit
@@ -52,7 +53,7 @@ class Session:
         self.hub: Hub = get_hub()
         self.connection = Connection(send, queue_size=settings.ARGUS_WS_SEND_QUEUE)
         self.closer = closer
-        self.rate = RateWindow(settings.ARGUS_WS_RATE_LIMIT)
+        self.rate = RateWindow(*settings.ARGUS_RATE_LIMITS["websocket"])
 
     async def open(self) -> bool:
         """Admit the connection (False: this process is full)."""
@@ -69,7 +70,7 @@ class Session:
         try:
             if not self.rate.take():
                 raise RateLimitExceeded(
-                    f"more than {settings.ARGUS_WS_RATE_LIMIT} messages per minute; this one was ignored, slow down"
+                    f"more than {self.rate.limit} messages in {self.rate.window:g} s; this one was ignored, slow down"
                 )
             request = parse(text, max_bytes=settings.ARGUS_WS_MAX_MESSAGE_BYTES)
             action = request.action

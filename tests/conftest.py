@@ -18,8 +18,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from argus_site.bootstrap import bootstrap
 from marketdata.calendar import db_calendar
 from marketdata.models import TradingDay
+
+bootstrap()  # var/ and the log directory, as manage.py makes them (the test database lives in var/)
 
 REDIS_URL = os.environ.get("ARGUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 FAKES = Path(__file__).resolve().parent / "fakes"

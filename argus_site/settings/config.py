@@ -24,6 +24,8 @@ YAML_KEYS: dict[tuple[str, ...], str] = {
     ("cache", "redis", "host"): "REDIS_HOST",
     ("cache", "redis", "port"): "REDIS_PORT",
     ("cache", "redis", "db"): "REDIS_DB",
+    # The guide's TTL classes seed the cache rules (hot: LATEST_DATA, warm: HISTORY_DATA, cold:
+    # BASIC_INFO) when they are first created; the rows are what counts afterwards.
     ("cache", "ttl", "hot_data"): "ARGUS_CACHE_TTL_HOT",
     ("cache", "ttl", "warm_data"): "ARGUS_CACHE_TTL_WARM",
     ("cache", "ttl", "cold_data"): "ARGUS_CACHE_TTL_COLD",
@@ -125,7 +127,25 @@ class Config:
         return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Values under the YAML file and the environment: a settings module that layers itself over base
+# (argus_site/settings/test.py) fills this before importing it, so os.environ is never written and
+# every explicit variable still wins, in this process and in the processes it starts.
+DEFAULTS: dict[str, str] = {}
+
+
+class Paths:
+    """Where a process keeps its files, and whether it is the embedded default (no external services)."""
+
+    def __init__(self, cfg: Config, base_dir: Path) -> None:
+        self.var_dir = base_dir / "var"
+        self.static_root = self.var_dir / "static"
+        self.secret_key_file = self.var_dir / "secret_key"
+        self.log_dir = Path(cfg.text("ARGUS_LOG_DIR", str(base_dir / "logs")))  # "-": the console only
+        self.embedded = not (cfg.is_set("DATABASE_URL") or cfg.is_set("REDIS_URL") or cfg.is_set("REDIS_HOST"))
+
+
 def load(base_dir: Path) -> Config:
     """Build the process's one Config (called once, from settings)."""
-    yaml_path = Path(os.environ.get("ARGUS_CONFIG_FILE", "") or base_dir / "config" / "settings.yaml")
-    return Config(os.environ, yaml_path)
+    environ = {**DEFAULTS, **os.environ}
+    yaml_path = Path(environ.get("ARGUS_CONFIG_FILE", "") or base_dir / "config" / "settings.yaml")
+    return Config(environ, yaml_path)

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from cachemgr.models import CacheRule, rule_problems
@@ -16,11 +17,34 @@ logger = logging.getLogger("argus.cache")
 
 # The spec's cache_rules; the data migration seeds the same rows. Used while the table is empty
 # or unreadable (an async caller, a test without database access), never instead of a real row.
-DEFAULT_RULES: dict[str, dict[str, Any]] = {
+SPEC_RULES: dict[str, dict[str, Any]] = {
     "LATEST_DATA": {"ttl": 30, "max_size": 1000, "level": "L1", "priority": "high", "min_ttl": 5, "max_ttl": 120},
     "HISTORY_DATA": {"ttl": 300, "max_size": 5000, "level": "L2", "priority": "medium", "min_ttl": 60, "max_ttl": 3600},
     "BASIC_INFO": {"ttl": 3600, "max_size": 2000, "level": "L3", "priority": "low", "min_ttl": 600, "max_ttl": 86400},
 }
+# The user guide's TTL classes (cache.ttl.hot_data/warm_data/cold_data) seed these rules' TTLs.
+TTL_SETTINGS = {
+    "LATEST_DATA": "ARGUS_CACHE_TTL_HOT",
+    "HISTORY_DATA": "ARGUS_CACHE_TTL_WARM",
+    "BASIC_INFO": "ARGUS_CACHE_TTL_COLD",
+}
+
+
+def seed_rules(configured: Any) -> dict[str, dict[str, Any]]:
+    """The spec's rules with the TTLs `configured` (settings) gives; bounds widen to admit them."""
+    rules: dict[str, dict[str, Any]] = {}
+    for name, values in SPEC_RULES.items():
+        ttl = int(getattr(configured, TTL_SETTINGS[name], values["ttl"]))
+        rules[name] = {
+            **values,
+            "ttl": ttl,
+            "min_ttl": min(values["min_ttl"], ttl),
+            "max_ttl": max(values["max_ttl"], ttl),
+        }
+    return rules
+
+
+DEFAULT_RULES = seed_rules(settings)
 # Which stores a rule's level fills: L1 data also goes to L2 so every process (and the feed in
 # another process) shares it; L3 data sits behind L2 for speed and in L3 to survive restarts.
 LEVEL_STORES = {"L1": ("L1", "L2"), "L2": ("L2",), "L3": ("L2", "L3")}

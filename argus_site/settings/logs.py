@@ -1,0 +1,58 @@
+"""Logging, metrics and alerts: the user guide's rotated log files (keys masked), counters, webhooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argus_site.settings.topology import ARGUS_LOG_DIR, cfg
+
+ARGUS_LOG_LEVEL = cfg.text("ARGUS_LOG_LEVEL", "INFO").upper()
+ARGUS_LOG_MAX_BYTES = cfg.integer("ARGUS_LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+ARGUS_LOG_BACKUPS = cfg.integer("ARGUS_LOG_BACKUPS", 5, minimum=0)
+# The user guide's log files and the loggers each collects (ARGUS_LOG_DIR=- logs to the console only).
+ARGUS_LOG_FILES = {
+    "argus_mcp.log": ["argus", "argus_mcp", "django", "celery"],
+    "cache_optimizer.log": ["argus.cache", "argus_mcp.cache_optimizer"],
+    "connection_pool.log": ["argus.pools"],
+    "market_data.log": ["argus.marketdata", "argus.feed", "argus.ws", "argus.stream"],
+}
+
+
+def _logging() -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "monitoring.logfilters.RedactSecretsFilter"}},
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+        "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
+        "loggers": {},
+    }
+    if str(ARGUS_LOG_DIR) == "-":
+        return config
+    for file, loggers in ARGUS_LOG_FILES.items():
+        config["handlers"][file] = {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(ARGUS_LOG_DIR / file),
+            "maxBytes": ARGUS_LOG_MAX_BYTES,
+            "backupCount": ARGUS_LOG_BACKUPS,
+            "encoding": "utf-8",
+            "delay": True,  # the directory is made by argus_site/bootstrap.py
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+        for name in loggers:
+            config["loggers"].setdefault(name, {"handlers": [], "level": ARGUS_LOG_LEVEL})["handlers"].append(file)
+    return config
+
+
+LOGGING = _logging()
+
+# Metrics: in-process counters flushed to Redis (or process memory) every interval; rates over the
+# window (internal tuning, seconds).
+ARGUS_METRICS_FLUSH_INTERVAL = 1.0
+ARGUS_METRICS_WINDOW = 60
+ARGUS_METRICS_EXCLUDE = ("/health", "/metrics", "/static/")
+
+ARGUS_ALERT_WEBHOOK_URL = cfg.text("ARGUS_ALERT_WEBHOOK_URL")
+ARGUS_ALERT_WEBHOOK_TIMEOUT = cfg.number("ARGUS_ALERT_WEBHOOK_TIMEOUT", 5.0, minimum=0.1)

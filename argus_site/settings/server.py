@@ -1,0 +1,142 @@
+"""The Django project itself: listen address, apps, middleware, templates, the REST API and its schema."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from argus_site.settings.topology import ARGUS_PRODUCTION, ARGUS_VERSION, BASE_DIR, SECRET_KEY_FILE, cfg
+
+# 127.0.0.1 by default (not the guide's 0.0.0.0 example): a fresh install should not expose the
+# admin on every interface until an operator chooses to.
+ARGUS_HOST = cfg.text("ARGUS_HOST", "127.0.0.1")
+ARGUS_PORT = cfg.integer("ARGUS_PORT", 8001, minimum=1)
+ARGUS_WORKERS = cfg.integer("ARGUS_WORKERS", 2, minimum=1)
+DEBUG = cfg.flag("ARGUS_DEBUG", False)
+ALLOWED_HOSTS = cfg.items("ARGUS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+
+def _secret_key() -> str:
+    if cfg.is_set("ARGUS_SECRET_KEY"):
+        return cfg.text("ARGUS_SECRET_KEY")
+    if ARGUS_PRODUCTION:
+        raise ImproperlyConfigured("ARGUS_SECRET_KEY must be set when DATABASE_URL or REDIS_URL is set")
+    # Embedded default: one random key per install, kept outside the repository (bootstrap writes it).
+    if not SECRET_KEY_FILE.exists():
+        raise ImproperlyConfigured(
+            f"{SECRET_KEY_FILE} is missing: start Argus through manage.py, argus_site.asgi or the Celery app "
+            "(they run argus_site.bootstrap first), or set ARGUS_SECRET_KEY"
+        )
+    return SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+
+
+SECRET_KEY = _secret_key()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    # /api/docs/ serves Swagger UI from drf-spectacular-sidecar's bundled assets: no CDN needed.
+    "drf_spectacular_sidecar",
+    # Bottom to top (tests/layout/test_imports.py keeps the imports so).
+    "cachemgr",
+    "monitoring",
+    "pools",
+    "marketdata",
+    "streaming",
+    "mcpserver",
+    "argus_site",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "monitoring.middleware.CorsMiddleware",
+    "monitoring.middleware.RequestMonitorMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "argus_site.urls"
+APPEND_SLASH = False
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "argus_site.wsgi.application"
+ASGI_APPLICATION = "argus_site.asgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The first admin account (`manage.py ensure_admin`; the password is generated and printed once when unset).
+ARGUS_ADMIN_USER = cfg.text("ARGUS_ADMIN_USER", "admin")
+ARGUS_ADMIN_PASSWORD = cfg.text("ARGUS_ADMIN_PASSWORD")
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
+
+STATIC_URL = "static/"
+# The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
+# topology needs a collectstatic step or a separate web server for them.
+WHITENOISE_USE_FINDERS = True
+
+# --- REST framework and the OpenAPI schema ---
+# Answer fully cached GET /latest and /history in the event loop, without Django's thread hops.
+ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["core.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["monitoring.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # `format` is an ordinary query parameter (history's format=csv), not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Argus market data API",
+    "DESCRIPTION": "China A-share market data: REST, WebSocket and MCP.",
+    "VERSION": ARGUS_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1: nullable fields are `type: [..., "null"]`, which JSON Schema validators understand.
+    "OAS_VERSION": "3.1.0",
+}
+
+# --- MCP ---
+# Streamable HTTP on the running service; stdio is `manage.py mcp_server`.
+ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
+# Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
+# rate limits); empty leaves /mcp open, as REST is when API keys are off.
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
