@@ -31,7 +31,7 @@ ASYNC_TIMEOUT = 0.5
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
-_async: tuple[asyncio.AbstractEventLoop, str, Any] | None = None  # (loop, url, client)
+_async: dict[asyncio.AbstractEventLoop, tuple[str, Any]] = {}  # per event loop: (url, client)
 
 
 def shared_redis() -> Any | None:
@@ -70,14 +70,13 @@ def async_redis() -> Any | None:
     process has one loop). Commands, connects and waits for a pooled connection each give up after
     ASYNC_TIMEOUT.
     """
-    global _async
     if not settings.USE_REDIS:
         return None
     loop = asyncio.get_running_loop()
     url = _l2_url()
-    current = _async
-    if current is not None and current[0] is loop and current[1] == url:
-        return current[2]
+    current = _async.get(loop)
+    if current is not None and current[0] == url:
+        return current[1]
     pool = aredis.BlockingConnectionPool.from_url(
         url,
         max_connections=settings.ARGUS_REDIS_MAX_CONNECTIONS,
@@ -86,7 +85,10 @@ def async_redis() -> Any | None:
         socket_timeout=ASYNC_TIMEOUT,
     )
     client = aredis.Redis(connection_pool=pool)
-    _async = (loop, url, client)  # a client of an earlier loop (tests) is dropped with it
+    with _lock:
+        for closed in [other for other in _async if other.is_closed()]:  # loops that are gone (tests)
+            del _async[closed]
+        _async[loop] = (url, client)
     return client
 
 
@@ -100,11 +102,10 @@ def redis_client() -> Any:
 
 def shared_redis_reset() -> None:
     """Close and forget every client (tests that point Redis elsewhere; after fork)."""
-    global _async
     with _lock:
         clients = list(_clients.values())
         _clients.clear()
-        _async = None
+        _async.clear()
     for client in clients:
         with contextlib.suppress(Exception):  # a client of a Redis that is gone closes as far as it can
             client.close()
