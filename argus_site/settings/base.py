@@ -124,7 +124,7 @@ ASGI_APPLICATION = "argus_site.asgi.application"
 # such as PgBouncer); only then may ARGUS_DB_CONN_MAX_AGE keep connections, in processes without ASGI.
 ARGUS_DB_POOL_MIN_SIZE = cfg.integer("ARGUS_DB_POOL_MIN_SIZE", 1, minimum=0)
 ARGUS_DB_POOL_MAX_SIZE = cfg.integer("ARGUS_DB_POOL_MAX_SIZE", 10, minimum=0)
-ARGUS_DB_POOL_TIMEOUT = cfg.number("ARGUS_DB_POOL_TIMEOUT", 5.0, minimum=0.1)
+ARGUS_DB_POOL_TIMEOUT = cfg.number("ARGUS_DB_POOL_TIMEOUT", 2.0, minimum=0.1)
 ARGUS_DB_CONN_MAX_AGE = cfg.integer("ARGUS_DB_CONN_MAX_AGE", 0, minimum=0)
 if ARGUS_DB_POOL_MAX_SIZE and ARGUS_DB_CONN_MAX_AGE:
     raise ImproperlyConfigured(
