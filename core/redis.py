@@ -1,4 +1,5 @@
-"""One raw Redis client per process and Redis URL (the L2 cache's), shared by every caller.
+"""One raw Redis client per process and Redis URL (the L2 cache's), shared by every caller, and
+one asyncio client per event loop for code that runs in the loop (no blocking I/O there).
 
 Django's `caches[...]` is context-local: under ASGI every request builds its own cache object and so
 its own redis-py client. Anything that keeps a client (or an object holding one, like a registered
@@ -9,19 +10,28 @@ thread-safe (redis-py clients are) and its connection pool is bounded by ARGUS_R
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from typing import Any
 
+# Imported here, once, not on first use: the cache's sync thread and a request importing redis-py
+# at the same moment tripped the import system's deadlock detection (_DeadlockError on
+# redis.auth.token), which the breaker took for an outage.
 import redis
+import redis.asyncio as aredis
 from django.conf import settings
 
 # A command that does not answer within this many seconds fails (Redis hung), rather than holding
 # a worker thread or the event loop indefinitely; the callers' outage breakers take it from there.
 SOCKET_TIMEOUT = 1.0
+# The same for the event loop's client, shorter: its callers (the fast path's rate limit) let the
+# request through when Redis does not answer, so a hung Redis costs them this long, once.
+ASYNC_TIMEOUT = 0.5
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_async: dict[asyncio.AbstractEventLoop, tuple[str, Any]] = {}  # per event loop: (url, client)
 
 
 def shared_redis() -> Any | None:
@@ -53,6 +63,35 @@ def _l2_url() -> str:
     return str(settings.REDIS_URL)
 
 
+def async_redis() -> Any | None:
+    """The running event loop's redis.asyncio client for the same Redis, or None without Redis.
+
+    An asyncio client belongs to the loop it first ran in, so there is one per loop (a server
+    process has one loop). Commands, connects and waits for a pooled connection each give up after
+    ASYNC_TIMEOUT.
+    """
+    if not settings.USE_REDIS:
+        return None
+    loop = asyncio.get_running_loop()
+    url = _l2_url()
+    current = _async.get(loop)
+    if current is not None and current[0] == url:
+        return current[1]
+    pool = aredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=settings.ARGUS_REDIS_MAX_CONNECTIONS,
+        timeout=ASYNC_TIMEOUT,
+        socket_connect_timeout=ASYNC_TIMEOUT,
+        socket_timeout=ASYNC_TIMEOUT,
+    )
+    client = aredis.Redis(connection_pool=pool)
+    with _lock:
+        for closed in [other for other in _async if other.is_closed()]:  # loops that are gone (tests)
+            del _async[closed]
+        _async[loop] = (url, client)
+    return client
+
+
 def redis_client() -> Any:
     """`shared_redis()` where Redis is known to be configured (raises otherwise)."""
     client = shared_redis()
@@ -66,6 +105,7 @@ def shared_redis_reset() -> None:
     with _lock:
         clients = list(_clients.values())
         _clients.clear()
+        _async.clear()
     for client in clients:
         with contextlib.suppress(Exception):  # a client of a Redis that is gone closes as far as it can
             client.close()

@@ -2,7 +2,9 @@
 
 Each process keeps the calendar of a market in memory (a few thousand dates) and reloads it
 when the shared version number changes: `calendar_sync` and override edits bump it, so an edit
-in the admin reaches every process within `_RECHECK_SECONDS`.
+in the admin reaches every process within `_RECHECK_SECONDS`. While Redis (L2) is failing, the
+version cannot be read: the process keeps the calendar it has, and reloads it once Redis is back
+(a change made meanwhile could not be announced).
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import time
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
-
 from cachemgr.keys import calendar_version_key
+from cachemgr.services.backends import L2Unavailable, l2_value
 from marketdata.models import CalendarCoverage, CalendarOverride, TradingDay
 
 _RECHECK_SECONDS = 5.0
+_UNKNOWN = object()  # the version while L2 could not be read: whatever is read next differs
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,19 @@ class DbCalendar:
         self._lock = threading.Lock()
         self._markets: dict[str, MarketCalendar] = {}
         self._sets: dict[str, frozenset[date]] = {}
-        self._version: int | None = None
+        self._version: object = None
         self._checked = 0.0
 
     def _fresh(self) -> None:
         now = time.monotonic()
         if now - self._checked < _RECHECK_SECONDS:
             return
-        version = cache.get(calendar_version_key(), 0)
+        try:
+            version = l2_value(calendar_version_key(), 0)
+        except L2Unavailable:
+            with self._lock:
+                self._version = _UNKNOWN  # keep serving this calendar; reload once Redis answers
+            return
         with self._lock:
             self._checked = now
             if version != self._version:

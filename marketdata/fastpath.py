@@ -7,7 +7,9 @@ contract and envelopes as the Django views) and hands everything else to Django 
 paths and methods, misses, use_cache=false, format=csv, and any request whose parameters are not
 plainly valid, so every error still comes from the one exception handler. A selector that would
 need the database here (a calendar or instrument list not yet loaded in this process) raises
-Django's SynchronousOnlyOperation, and the request goes to Django, which loads it.
+Django's SynchronousOnlyOperation, and the request goes to Django, which loads it. While Redis is
+failing, L2 is not read here at all (its outage breaker decides, and the probes of whether Redis is
+back run on Django's threads): the answer comes from L1, or the request goes to Django.
 """
 
 from __future__ import annotations

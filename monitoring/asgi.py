@@ -1,8 +1,9 @@
 """The same guard, metrics and access log for requests answered outside Django (the /latest fast path).
 
 `MonitoredFastPath(fast, django)` sits in front of an ASGI app that answers some requests itself
-and hands the rest to Django. Anonymous requests are rate limited here, in the event loop (one Redis
-EVALSHA, as Django's middleware does), then passed on with the decision in the scope, so Django's
+and hands the rest to Django. Anonymous requests are rate limited here, in the event loop (one
+asyncio Redis EVALSHA, bounded by a short timeout and skipped while Redis is failing, so a hung
+Redis never blocks the loop), then passed on with the decision in the scope, so Django's
 middleware, if the fast app falls back to it, neither counts nor charges them twice. Requests that
 carry a key, or that need one, go straight to Django: key lookups are database reads, which belong
 in Django's threads.
@@ -20,7 +21,7 @@ from core.errors import ERROR_CODES, ApiError, error_body
 from core.renderers import dumps
 from monitoring.policy import policy_for
 from monitoring.services.apikeys import raw_key_from_headers
-from monitoring.services.guard import GuardResult, key_required, request_guard
+from monitoring.services.guard import GuardResult, anonymous_request_guard, key_required
 from monitoring.services.metrics import request_record
 
 access_log = logging.getLogger("argus.access")
@@ -50,7 +51,7 @@ class MonitoredFastPath:
         started = time.perf_counter()
         ip = (scope.get("client") or ("", 0))[0]
         try:
-            result = request_guard(path=scope["path"], method=scope["method"], raw_key=None, ip=ip)
+            result = await anonymous_request_guard(path=scope["path"], method=scope["method"], ip=ip)
         except ApiError as exc:
             await self._refuse(send, exc)
             self._observe(scope, ERROR_CODES[exc.code][0], started, ip)

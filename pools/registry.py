@@ -17,9 +17,9 @@ import uuid
 
 import orjson
 from django.conf import settings
-from django.core.cache import cache
 
 from cachemgr.keys import cache_key, redis_key
+from cachemgr.services.backends import L2Unavailable, l2_put, l2_value
 from core.redis import redis_client
 from pools.models import PoolConfig
 from pools.runtime import LivePool, NodeSpec, PoolSpec
@@ -27,6 +27,7 @@ from pools.runtime import LivePool, NodeSpec, PoolSpec
 logger = logging.getLogger("argus.pools")
 
 PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
+_UNKNOWN = object()  # the config version while Redis could not be read: whatever is read next differs
 
 
 def version_key() -> str:
@@ -61,7 +62,7 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pools: dict[str, LivePool] = {}
-        self._version: str | None = None
+        self._version: object = None
         self._checked = 0.0
         self._stale = True
         self._publisher: threading.Thread | None = None
@@ -84,15 +85,20 @@ class Registry:
             return
         self._checked = now
         try:
-            version = cache.get(version_key())
-        except Exception:
-            # Pools keep serving on the config they have; the next check tries again.
-            logger.warning("pools: cannot read the config version from the cache", exc_info=True)
+            version = l2_value(version_key())
+        except L2Unavailable:
+            # Skipped at once while Redis is failing. Rows are the truth: a process that must reload
+            # does; the others keep their config. Either way they reload once Redis answers, since a
+            # change made meanwhile could not be announced.
+            if self._stale:
+                self._reload(_UNKNOWN)
+            else:
+                self._version = _UNKNOWN
             return
         if self._stale or version != self._version:
             self._reload(version)
 
-    def _reload(self, version: str | None) -> None:
+    def _reload(self, version: object) -> None:
         rows = list(PoolConfig.objects.prefetch_related("nodes"))
         with self._lock:
             self._stale = False
@@ -146,5 +152,6 @@ registry = Registry()
 
 def pools_changed() -> None:
     """Tell every process (this one at once) that pool rows changed."""
-    cache.set(version_key(), uuid.uuid4().hex, timeout=None)
+    if not l2_put(version_key(), uuid.uuid4().hex):
+        logger.warning("pools changed while Redis is unreachable; other processes reload them when Redis is back")
     registry.invalidate()

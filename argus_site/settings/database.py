@@ -20,7 +20,7 @@ from argus_site.settings.topology import DATABASE_URL, VAR_DIR, cfg
 
 ARGUS_DB_POOL_MIN_SIZE = cfg.integer("ARGUS_DB_POOL_MIN_SIZE", 1, minimum=0)
 ARGUS_DB_POOL_MAX_SIZE = cfg.integer("ARGUS_DB_POOL_MAX_SIZE", 10, minimum=0)
-ARGUS_DB_POOL_TIMEOUT = cfg.number("ARGUS_DB_POOL_TIMEOUT", 5.0, minimum=0.1)
+ARGUS_DB_POOL_TIMEOUT = cfg.number("ARGUS_DB_POOL_TIMEOUT", 2.0, minimum=0.1)
 ARGUS_DB_CONN_MAX_AGE = cfg.integer("ARGUS_DB_CONN_MAX_AGE", 0, minimum=0)
 if ARGUS_DB_POOL_MAX_SIZE and ARGUS_DB_CONN_MAX_AGE:
     raise ImproperlyConfigured(

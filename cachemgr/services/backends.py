@@ -7,6 +7,7 @@ L3 is the "l3" database cache table. Entries are stored under `cache_entry_key(r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -27,8 +28,22 @@ logger = logging.getLogger("argus.cache")
 MEMORY_SAMPLE = 2000
 
 
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Outage:
-    """Tracks whether a level's store answers: logs once when it stops and once when it is back."""
+    """Tracks whether a level's store answers: logs once when it stops and once when it is back.
+
+    For L2 it is the breaker of Redis as a whole: the rate limiter reports to it too, and the
+    calendar, pool and feed-status reads go through it. While it is open, callers skip the store at
+    once; every ARGUS_CACHE_L2_RETRY seconds one caller on a thread probes it (never code running in
+    the event loop, where a hung Redis would block every connection of the process).
+    """
 
     def __init__(self, what: str) -> None:
         self.what = what
@@ -37,10 +52,16 @@ class Outage:
         self._retry_at = 0.0
         self._lock = threading.Lock()
 
+    def closed(self) -> bool:
+        """Whether the store is believed to answer (no outage); code in the event loop goes by this alone."""
+        return self.down_since is None
+
     def usable(self) -> bool:
-        """False while in an outage, except once every ARGUS_CACHE_L2_RETRY seconds to probe."""
+        """False while in an outage, except once every ARGUS_CACHE_L2_RETRY seconds to probe (on a thread)."""
         if self.down_since is None:
             return True
+        if _in_event_loop():
+            return False
         with self._lock:
             now = time.monotonic()
             if now < self._retry_at:
@@ -71,6 +92,55 @@ l3_outage = Outage("L3 cache (database table)")
 def level_down(level: str) -> bool:
     """Whether `level` is in an outage right now."""
     return (outage if level == "L2" else l3_outage).down_since is not None
+
+
+class L2Unavailable(Exception):
+    """L2 did not answer, or is in an outage: the caller keeps what it has."""
+
+
+def l2_value(key: str, default: Any = None) -> Any:
+    """A plain value kept in L2 (a version number, the feed's status), read behind the outage breaker.
+
+    Raises L2Unavailable while Redis is failing, so that a caller can tell "unreadable" from "unset".
+    """
+    if not outage.usable():
+        raise L2Unavailable(outage.last_error or "L2 is in an outage")
+    try:
+        value = caches["default"].get(key, default)
+    except Exception as exc:
+        outage.failed(exc)
+        raise L2Unavailable(f"{type(exc).__name__}: {exc}") from exc
+    outage.succeeded()
+    return value
+
+
+def l2_put(key: str, value: Any, timeout: float | None = None) -> bool:
+    """Write a plain value to L2 behind the breaker; False when it was not written."""
+    if not outage.usable():
+        return False
+    try:
+        caches["default"].set(key, value, timeout=timeout)
+    except Exception as exc:
+        outage.failed(exc)
+        return False
+    outage.succeeded()
+    return True
+
+
+def l2_bump(key: str) -> bool:
+    """Increment a version counter in L2 (created at 1) behind the breaker; False when it was not."""
+    if not outage.usable():
+        return False
+    try:
+        try:
+            caches["default"].incr(key)
+        except ValueError:  # not there yet
+            caches["default"].set(key, 1, timeout=None)
+    except Exception as exc:
+        outage.failed(exc)
+        return False
+    outage.succeeded()
+    return True
 
 
 def l2_get(rule: str, key: str) -> tuple[float, Any] | None:

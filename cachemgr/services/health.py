@@ -21,8 +21,18 @@ class CacheHealth:
 
 
 def cache_health() -> CacheHealth:
-    """Round-trip a key through L2 for real; a failing L2 degrades the cache (L1 keeps serving)."""
+    """Round-trip a key through L2 for real; a failing L2 degrades the cache (L1 keeps serving).
+
+    During an outage the breaker decides: between its probes (every ARGUS_CACHE_L2_RETRY s, which
+    this may be) the answer is the outage itself, so /health never waits on a hung Redis for long.
+    """
     backend = "redis" if settings.USE_REDIS else "in-process"
+    if not backends.outage.usable():
+        since = time.time() - (backends.outage.down_since or time.time())
+        error = backends.outage.last_error
+        return CacheHealth(
+            "degraded", f"{backend} L2 unreachable for {since:.0f} s ({error}); serving from L1 and the source", 0.0
+        )
     key = cache_key("health", uuid.uuid4().hex)
     started = time.perf_counter()
     try:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime
 
-from django.core.cache import cache
 from django.db import transaction
 
 from cachemgr.keys import calendar_version_key
+from cachemgr.services.backends import l2_bump
 from marketdata.calendar import db_calendar
 from marketdata.models import CalendarCoverage, TradingDay
 from marketdata.symbols import Market
@@ -23,10 +23,9 @@ CALENDAR_NAME = "XSHG"
 
 def calendar_changed() -> None:
     """Bump the shared calendar version so every process reloads its copy."""
-    try:
-        cache.incr(calendar_version_key())
-    except ValueError:
-        cache.set(calendar_version_key(), 1, timeout=None)
+    if not l2_bump(calendar_version_key()):
+        # The edit is saved; processes reload their copy when Redis is back (see marketdata.calendar).
+        logger.warning("calendar changed while Redis is unreachable; other processes reload it when Redis is back")
     db_calendar.invalidate()
 
 

@@ -12,7 +12,7 @@ from core.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
-from monitoring.services.ratelimit import RateDecision, rate_limit_hit
+from monitoring.services.ratelimit import RateDecision, rate_limit_hit, rate_limit_hit_async
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +58,30 @@ def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None
     if policy.rate_class is None:
         return GuardResult(api_key, None)
     decision = rate_limit_hit(client_id(api_key, ip), policy.rate_class)
+    _refuse_over_limit(policy, decision)
+    return GuardResult(api_key, decision)
+
+
+async def anonymous_request_guard(*, path: str, method: str, ip: str | None) -> GuardResult:
+    """`request_guard` for a request without a key, in the event loop: no database read, and the
+    rate limit is counted without blocking the loop (let through while Redis is failing)."""
+    policy = policy_for(path, method)
+    if policy is EXEMPT:
+        return GuardResult(None, None)
+    access_check(policy, None)  # raises UNAUTHORIZED when the policy needs a key
+    if policy.rate_class is None:
+        return GuardResult(None, None)
+    decision = await rate_limit_hit_async(client_id(None, ip), policy.rate_class)
+    _refuse_over_limit(policy, decision)
+    return GuardResult(None, decision)
+
+
+def _refuse_over_limit(policy: Policy, decision: RateDecision | None) -> None:
     if decision is not None and not decision.allowed:
         raise RateLimitExceeded(
             f"{policy.rate_class} limit is {decision.limit} requests per window; retry in {decision.reset_seconds} s",
             headers=decision.headers(),
         )
-    return GuardResult(api_key, decision)
 
 
 def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services import cache_health
+from cachemgr.services.backends import l2_value
 from marketdata.sources import get_source
 from streaming.services.feed import feed_status as stream_status
 
@@ -64,8 +64,12 @@ def probe_source() -> Probe:
 
 
 def feed_status() -> dict[str, Any] | None:
-    """What the feed wrote after its last poll (cachemgr.keys.feed_status_key()), or None."""
-    return cache.get(feed_status_key())
+    """What the feed wrote after its last poll (cachemgr.keys.feed_status_key()), or None.
+
+    Raises L2Unavailable while Redis is failing (then the stream's status is not asked either).
+    """
+    status: dict[str, Any] | None = l2_value(feed_status_key())
+    return status
 
 
 def _feed_poll_probe() -> Probe:

@@ -3,10 +3,14 @@
 A fixed window that opens at a client's first request: INCR + PEXPIRE in one Lua script, so the
 count is atomic across processes. The embedded default keeps the same windows in process memory.
 If Redis does not answer, requests are let through (availability first) and a warning is logged.
+Redis failing trips the L2 outage breaker (cachemgr.services.backends.outage; the same Redis), and
+while it is open the limiter is skipped at once. `rate_limit_hit_async` is the event loop's version
+(the ASGI fast path): it never blocks the loop and waits at most core.redis.ASYNC_TIMEOUT.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import threading
@@ -17,6 +21,8 @@ from typing import Any
 from django.conf import settings
 
 from cachemgr.keys import redis_key
+from cachemgr.services.backends import outage as redis_outage
+from core.redis import ASYNC_TIMEOUT, async_redis
 from monitoring.services.shared import shared_redis, warn_every
 
 logger = logging.getLogger("argus.api")
@@ -91,25 +97,84 @@ def _hit_script(redis: Any) -> Any:
     return script
 
 
-def rate_limit_hit(client: str, rate_class: str) -> RateDecision | None:
-    """Count one request of `client` in `rate_class`; None when the class has no limit configured."""
+def _rule(client: str, rate_class: str) -> tuple[int, int, str] | None:
+    """(limit, window in ms, Redis key) of `client` in `rate_class`, or None without a limit."""
     rule = settings.ARGUS_RATE_LIMITS.get(rate_class)
     if rule is None:
         return None
-    limit, window = int(rule[0]), float(rule[1])
-    window_ms = max(1, int(window * 1000))
-    key = redis_key("ratelimit", rate_class, client)
-    redis = shared_redis()
-    if redis is None:
-        count, ttl_ms = _local.hit(key, window_ms)
-    else:
-        try:
-            count, ttl_ms = _hit_script(redis)(keys=[key], args=[window_ms])
-        except Exception as exc:
-            warn_every(logger, "rate limiter (Redis)", exc)
-            return None
+    return int(rule[0]), max(1, int(float(rule[1]) * 1000)), redis_key("ratelimit", rate_class, client)
+
+
+def _decision(limit: int, count: Any, ttl_ms: Any) -> RateDecision:
     reset = max(1, math.ceil(int(ttl_ms) / 1000))
     return RateDecision(int(count) <= limit, limit, max(0, limit - int(count)), reset)
+
+
+def _skipped(exc: BaseException | None = None) -> None:
+    """Let the request through uncounted; say so every 10 s while Redis is failing."""
+    if exc is not None:
+        redis_outage.failed(exc)
+    warn_every(logger, "rate limiter (Redis)", exc or RuntimeError(f"skipped: {redis_outage.last_error}"))
+
+
+def rate_limit_hit(client: str, rate_class: str) -> RateDecision | None:
+    """Count one request of `client` in `rate_class`; None when the class has no limit configured
+    or Redis is failing (the request is let through)."""
+    rule = _rule(client, rate_class)
+    if rule is None:
+        return None
+    limit, window_ms, key = rule
+    redis = shared_redis()
+    if redis is None:
+        return _decision(limit, *_local.hit(key, window_ms))
+    if not redis_outage.usable():
+        _skipped()
+        return None
+    try:
+        count, ttl_ms = _hit_script(redis)(keys=[key], args=[window_ms])
+    except Exception as exc:
+        _skipped(exc)
+        return None
+    redis_outage.succeeded()
+    return _decision(limit, count, ttl_ms)
+
+
+_async_scripts: dict[int, Any] = {}
+
+
+def _async_hit_script(redis: Any) -> Any:
+    """The Lua script registered on the event loop's client (one client per loop, see core.redis)."""
+    script = _async_scripts.get(id(redis))
+    if script is None or script.registered_client is not redis:
+        if len(_async_scripts) > 16:  # clients of loops that are gone (tests)
+            _async_scripts.clear()
+        script = _async_scripts[id(redis)] = redis.register_script(_HIT_SCRIPT)
+    return script
+
+
+async def rate_limit_hit_async(client: str, rate_class: str) -> RateDecision | None:
+    """`rate_limit_hit` for code in the event loop: never blocks it, and skips Redis while it is failing.
+
+    A probe of whether Redis is back is left to threads (requests in Django, the cache sync thread).
+    """
+    rule = _rule(client, rate_class)
+    if rule is None:
+        return None
+    limit, window_ms, key = rule
+    redis = async_redis()
+    if redis is None:
+        return _decision(limit, *_local.hit(key, window_ms))
+    if not redis_outage.closed():
+        _skipped()
+        return None
+    try:
+        count, ttl_ms = await asyncio.wait_for(
+            _async_hit_script(redis)(keys=[key], args=[window_ms]), timeout=ASYNC_TIMEOUT
+        )
+    except Exception as exc:
+        _skipped(exc)
+        return None
+    return _decision(limit, count, ttl_ms)
 
 
 def rate_limits_reset() -> None:

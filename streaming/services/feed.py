@@ -24,10 +24,10 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.core.cache import cache
 from django.db import close_old_connections
 
 from cachemgr.keys import feed_status_key
+from cachemgr.services.backends import l2_put
 from marketdata.calendar import db_calendar
 from marketdata.payloads import iso_utc
 from marketdata.sessions import phase_at, shanghai
@@ -151,10 +151,8 @@ def feed_symbols(store: StreamStore) -> list[str]:
 def _report(source: DataSource, *, ticks: int, error: str | None) -> None:
     """Leave the interval's outcome where /health reads it (cachemgr.keys.feed_status_key)."""
     report = {"last_poll": time.time(), "source": source.name, "ticks": ticks, "error": error}
-    try:
-        cache.set(feed_status_key(), report, timeout=None)
-    except Exception:
-        logger.warning("could not record the feed poll for /health", exc_info=True)
+    if not l2_put(feed_status_key(), report):
+        logger.warning("could not record the feed poll for /health: Redis is unreachable")
 
 
 def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:

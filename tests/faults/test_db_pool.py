@@ -85,7 +85,13 @@ def processes(transactional_db: None, reference_data: None, tmp_path: Path) -> I
 def _start(processes: Processes, **env: str) -> str:
     port = free_port()
     # The defaults under test: nothing about the database's connections is set here.
-    environment = production_env(ARGUS_PORT=str(port), ARGUS_LOG_LEVEL="WARNING", **env)
+    environment = production_env(
+        ARGUS_PORT=str(port),
+        ARGUS_LOG_LEVEL="WARNING",
+        # One load generator is one client: the spec's limits would refuse most of the bursts.
+        ARGUS_RATE_LIMIT_REALTIME="1000000000",
+        **env,
+    )
     processes.start("web", "manage.py", "serve", "--workers", str(WORKERS), env=environment)
     processes.wait_for_port("web", port)
     return f"http://127.0.0.1:{port}"
@@ -131,3 +137,17 @@ def test_an_exhausted_pool_answers_503_with_retry_after_never_500(processes: Pro
     assert count <= WORKERS * 1 + ALLOWANCE
     # Once the burst is over, the one connection serves again.
     assert httpx.get(f"{base}{TRADING_DATES}", timeout=10).status_code == 200
+
+
+def test_a_database_that_refuses_connections_answers_json_503_with_retry_after(processes: Processes) -> None:
+    refused = f"postgres://postgres@127.0.0.1:{free_port()}/argus"  # nothing listens there
+    base = _start(processes, DATABASE_URL=refused, ARGUS_DB_POOL_TIMEOUT="0.5")
+    answers = asyncio.run(_burst(base, 10))
+    print(f"database refusing connections: {dict(Counter((a.path.split('?')[0], a.status) for a in answers))}")
+    for answer in answers:
+        assert (answer.status, answer.retry_after) == (503, "2"), (answer.path, answer.status, answer.body)
+        assert answer.type.startswith("application/json")
+        if answer.path == "/health":
+            assert answer.body["status"] == "unhealthy" and answer.body["services"]["database"] == "unhealthy"
+        else:
+            assert answer.body["error"]["code"] == "DATABASE_ERROR"

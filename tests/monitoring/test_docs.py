@@ -1,4 +1,4 @@
-"""Every variable the monitoring settings (security and logs topics) read is documented in README.md and .env.example."""
+"""Every variable the monitoring settings (security and logs topics) read is in README.md and .env.example."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from tests.monitoring.conftest import ROOT
 
 
 def test_monitoring_variables_are_documented() -> None:
-    section = "\n".join((ROOT / "argus_site" / "settings" / f"{topic}.py").read_text() for topic in ("security", "logs"))
+    section = "\n".join(
+        (ROOT / "argus_site" / "settings" / f"{topic}.py").read_text() for topic in ("security", "logs")
+    )
     names = set(re.findall(r'cfg\.\w+\("(ARGUS_\w+)"', section))
     assert "ARGUS_REQUIRE_API_KEY" in names
     readme = (ROOT / "README.md").read_text()

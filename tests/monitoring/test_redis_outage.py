@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import signal
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from cachemgr.services.backends import outage
+from core.redis import ASYNC_TIMEOUT
 from monitoring.services.metrics import metrics_flush, metrics_reset, metrics_snapshot, request_record
-from monitoring.services.ratelimit import rate_limit_hit
+from monitoring.services.ratelimit import rate_limit_hit, rate_limit_hit_async
 from tests.monitoring.conftest import free_port, private_redis
 
 
 @pytest.fixture
-def private_redis_settings(settings: Any) -> Any:
+def private_redis_settings(settings: Any) -> Iterator[int]:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
     port = free_port()
     settings.USE_REDIS = True
+    settings.ARGUS_CACHE_L2_RETRY = 0.1  # the breaker lets a probe through 0.1 s after a failure
     settings.ARGUS_NAMESPACE = "argus-test-outage"
     settings.CACHES = {
         **settings.CACHES,
@@ -28,7 +35,8 @@ def private_redis_settings(settings: Any) -> Any:
         },
     }
     settings.ARGUS_RATE_LIMITS = {"realtime": (2, 60.0)}
-    return port
+    yield port
+    outage.down_since = None
 
 
 def test_limits_fail_open_and_counts_survive_an_outage(private_redis_settings: int) -> None:
@@ -43,7 +51,50 @@ def test_limits_fail_open_and_counts_survive_an_outage(private_redis_settings: i
         for _ in range(5):
             request_record(endpoint="/api/v1/market_data/latest", status=200, duration_ms=2.0)
         metrics_flush()  # fails; the counts stay pending
+        assert outage.down_since is not None  # the breaker opened: requests skip Redis at once
     with private_redis(port):
         assert metrics_snapshot().requests_total == 5
+        time.sleep(0.15)  # past ARGUS_CACHE_L2_RETRY: the next call probes Redis
         decision = rate_limit_hit("ip:10.1.1.1", "realtime")
         assert decision is not None and decision.allowed  # a new Redis: a new window
+        assert outage.down_since is None
+
+
+async def test_the_event_loops_limit_never_blocks_it_on_a_hung_redis(private_redis_settings: int) -> None:
+    """SIGSTOP: the first call gives up within ASYNC_TIMEOUT without blocking the loop, later ones skip at once."""
+    with private_redis(private_redis_settings) as server:
+        first = await rate_limit_hit_async("ip:10.2.2.2", "realtime")
+        assert first is not None and first.allowed and first.remaining == 1
+        server.send_signal(signal.SIGSTOP)
+        try:
+            ticks = 0
+
+            async def ticker() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+
+            running = asyncio.create_task(ticker())
+            started = time.monotonic()
+            hung = await rate_limit_hit_async("ip:10.2.2.2", "realtime")
+            waited = time.monotonic() - started
+            running.cancel()
+            assert hung is None  # let through
+            assert waited < ASYNC_TIMEOUT + 0.3
+            assert ticks >= 10  # the loop ran other work meanwhile
+            assert outage.down_since is not None
+            started = time.monotonic()
+            for _ in range(100):
+                assert await rate_limit_hit_async("ip:10.2.2.2", "realtime") is None
+            assert time.monotonic() - started < 0.1  # the breaker is open: no Redis call, no probe
+            await asyncio.sleep(0.15)
+            assert await rate_limit_hit_async("ip:10.2.2.2", "realtime") is None  # still no probe from the loop
+        finally:
+            server.send_signal(signal.SIGCONT)
+        await asyncio.sleep(0.15)
+        probed = await asyncio.to_thread(rate_limit_hit, "ip:10.2.2.2", "realtime")
+        assert probed is not None  # a thread's probe closes the breaker
+        assert outage.down_since is None
+        back = await rate_limit_hit_async("ip:10.2.2.2", "realtime")
+        assert back is not None and back.remaining == 0

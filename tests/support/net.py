@@ -15,7 +15,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(check: Callable[[], object], timeout: float = 20.0, what: str = "condition", every: float = 0.1) -> object:
+def wait_until(
+    check: Callable[[], object], timeout: float = 20.0, what: str = "condition", every: float = 0.1
+) -> object:
     """Poll `check` until it returns something truthy (exceptions count as not yet); its value."""
     deadline = time.monotonic() + timeout
     while True:
