@@ -8,6 +8,9 @@ class StreamingConfig(AppConfig):
     verbose_name = "Live quotes"
 
     def ready(self) -> None:
+        from monitoring.services.health import register_probe
         from streaming.keys import connect_signals
+        from streaming.services.health import probe_feed
 
         connect_signals()
+        register_probe("feed", probe_feed, service=False)

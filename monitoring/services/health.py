@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
-from cachemgr.keys import feed_status_key
 from cachemgr.services import cache_health
-from cachemgr.services.backends import l2_value
-from marketdata.sources import get_source
-from streaming.services.feed import feed_status as stream_status
 
 logger = logging.getLogger("argus.monitoring")
 
@@ -24,9 +21,10 @@ PROCESS_STARTED = time.monotonic()
 
 @dataclass(frozen=True)
 class Probe:
-    status: str  # healthy | degraded | unhealthy
+    status: str  # healthy | degraded | unhealthy | unknown
     detail: str
     latency_ms: float
+    data: dict[str, Any] = field(default_factory=dict)  # more figures for `details` (e.g. the feed's stream)
 
 
 def _timed(func: Any) -> tuple[Any, float]:
@@ -53,51 +51,25 @@ def probe_cache() -> Probe:
     return Probe(health.status, health.detail, health.latency_ms)
 
 
-def probe_source() -> Probe:
+# Probes of components monitoring does not own, registered by their apps when they load
+# (marketdata: the data source, as the spec's "xtquant" service; streaming: the feed). A service
+# probe counts in `services`; a detail probe only in `details` (degraded turns the whole degraded).
+ProbeFn = Callable[[], Probe]
+_services: dict[str, ProbeFn] = {}
+_details: dict[str, ProbeFn] = {}
+
+
+def register_probe(name: str, probe: ProbeFn, *, service: bool = True) -> None:
+    """Add `probe()` to /health under `name` (once per name; registering again replaces it)."""
+    (_services if service else _details)[name] = probe
+
+
+def _run(name: str, probe: ProbeFn) -> Probe:
     try:
-        source = get_source()
-        health = source.health()
-    except Exception as exc:
-        return Probe("unhealthy", str(exc), 0.0)
-    label = f"{source.name}{' (simulated)' if source.simulated else ''}: {health.detail}"
-    return Probe("healthy" if health.ok else "unhealthy", label, health.latency_ms)
-
-
-def feed_status() -> dict[str, Any] | None:
-    """What the feed wrote after its last poll (cachemgr.keys.feed_status_key()), or None.
-
-    Raises L2Unavailable while Redis is failing (then the stream's status is not asked either).
-    """
-    status: dict[str, Any] | None = l2_value(feed_status_key())
-    return status
-
-
-def _feed_poll_probe() -> Probe:
-    status = feed_status()
-    if not status:
-        return Probe("unknown", "the feed has not reported a poll yet", 0.0)
-    age = round(time.time() - float(status.get("last_poll", 0)), 3)
-    if age > settings.ARGUS_FEED_STALE_AFTER:
-        return Probe("degraded", f"last poll {age:.0f} s ago (limit {settings.ARGUS_FEED_STALE_AFTER:g} s)", 0.0)
-    if status.get("error"):
-        return Probe("degraded", f"last poll failed: {status['error']}", 0.0)
-    return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)
-
-
-def probe_feed() -> tuple[Probe, dict[str, Any]]:
-    """The feed's freshness (its last poll, fresh within ARGUS_FEED_STALE_AFTER) and the stream's own status."""
-    try:
-        polled = _feed_poll_probe()
-        symbols = stream_status()
-    except Exception as exc:
-        return Probe("unknown", f"feed status unreadable: {exc}", 0.0), {"stale": None, "detail": str(exc)}
-    if symbols.get("stale"):
-        listed = ", ".join(symbols.get("stale_symbols", [])[:10])
-        degraded = f"{symbols.get('stale_count')} stale symbols: {listed}; {polled.detail}"
-        return Probe("degraded", degraded, 0.0), symbols
-    if polled.status == "unknown":
-        return Probe("healthy", "no stale symbols", 0.0), symbols
-    return polled, symbols
+        return probe()
+    except Exception as exc:  # a probe that breaks reports itself, never /health
+        logger.warning("health probe %s failed", name, exc_info=True)
+        return Probe("unknown", f"{name} probe failed: {exc}", 0.0)
 
 
 def health_report() -> tuple[dict[str, Any], int]:
@@ -106,11 +78,12 @@ def health_report() -> tuple[dict[str, Any], int]:
     unhealthy (503) = the database does not answer; degraded (200) = the cache, the data source or the
     feed is failing while requests are still served.
     """
-    probes = {"database": probe_database(), "cache": probe_cache(), "xtquant": probe_source()}
-    feed, stream = probe_feed()
+    probes = {"database": probe_database(), "cache": probe_cache()}
+    probes.update({name: _run(name, probe) for name, probe in _services.items()})
+    details = {name: _run(name, probe) for name, probe in _details.items()}
     if probes["database"].status == "unhealthy":
         status = "unhealthy"
-    elif any(p.status != "healthy" for p in probes.values()) or feed.status == "degraded":
+    elif any(p.status != "healthy" for p in probes.values()) or any(p.status == "degraded" for p in details.values()):
         status = "degraded"
     else:
         status = "healthy"
@@ -122,7 +95,7 @@ def health_report() -> tuple[dict[str, Any], int]:
         "services": {name: probe.status for name, probe in probes.items()},
         "details": {
             **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},
-            "feed": {"status": feed.status, "detail": feed.detail, "stream": stream},
+            **{name: {"status": p.status, "detail": p.detail, **p.data} for name, p in details.items()},
         },
     }
     return body, 503 if status == "unhealthy" else 200
