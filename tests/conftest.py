@@ -85,6 +85,36 @@ def xtquant_fake() -> Iterator[ModuleType]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_singletons() -> Iterator[None]:
+    """After every test, each process-wide singleton starts afresh, through its app's public reset.
+
+    Set up before any other fixture, so torn down after them all (the settings fixture has
+    restored the settings by then): L1 and the cache counters, the L2/L3 breakers, rate-limit
+    windows, the stream store and hubs, the instrument-name directory, the calendar copy, pool
+    connections, and the data source when a test built it from other settings (rebuilding the
+    default simulated market for every test would only cost time).
+    """
+    yield
+    from cachemgr.services import backends, state
+    from marketdata.sources import reset_source, source_is_current
+    from monitoring.services.ratelimit import rate_limits_reset
+    from pools.registry import registry
+    from streaming import reset_streaming
+    from streaming.directory import directory_reset
+
+    state.process_reset()
+    backends.outages_reset()
+    with contextlib.suppress(Exception):  # a test that stopped Redis must not fail the next one
+        rate_limits_reset()
+    reset_streaming()
+    directory_reset()
+    db_calendar.invalidate()
+    registry.close()
+    if not source_is_current():
+        reset_source()
+
+
+@pytest.fixture(autouse=True)
 def _clear_caches() -> Iterator[None]:
     """Every test starts with empty caches; keys are namespaced per checkout."""
     from django.core.cache import caches

@@ -89,6 +89,14 @@ outage = Outage("L2 cache (Redis)" if settings.USE_REDIS else "L2 cache")
 l3_outage = Outage("L3 cache (database table)")
 
 
+def outages_reset() -> None:
+    """Forget both breakers' state (tests; an operator after fixing Redis need not: probes close them)."""
+    for breaker in (outage, l3_outage):
+        with breaker._lock:
+            breaker.down_since = None
+            breaker._retry_at = 0.0
+
+
 def level_down(level: str) -> bool:
     """Whether `level` is in an outage right now."""
     return (outage if level == "L2" else l3_outage).down_since is not None

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ ALIASES = {
 
 _lock = threading.Lock()
 _source: DataSource | None = None
+_built_from: Any = None  # the ARGUS_DATA_SOURCE it was built from
 
 
 def load_source(config: Mapping[str, Any]) -> DataSource:
@@ -54,18 +56,24 @@ def load_source(config: Mapping[str, Any]) -> DataSource:
 
 def get_source() -> DataSource:
     """The process's data source, built on first use from settings."""
-    global _source
+    global _source, _built_from
     if _source is None:
         with _lock:
             if _source is None:
+                _built_from = copy.deepcopy(settings.ARGUS_DATA_SOURCE)
                 _source = load_source(settings.ARGUS_DATA_SOURCE)
     return _source
 
 
+def source_is_current() -> bool:
+    """Whether the process's source (if built) was built from today's ARGUS_DATA_SOURCE."""
+    return _source is None or _built_from == settings.ARGUS_DATA_SOURCE
+
+
 def reset_source() -> None:
     """Drop the process's source (settings changed, or a test swaps backends)."""
-    global _source
+    global _source, _built_from
     with _lock:
         if _source is not None:
             _source.close()
-        _source = None
+        _source, _built_from = None, None

@@ -1,7 +1,7 @@
 """deploy/supervisord.conf as shipped: a killed process is started again alone; shutdown leaves nothing.
 
 supervisord runs the production settings against this run's PostgreSQL database, Redis and
-namespace (tests/ws/processes.py), with its socket, pid file, log and beat schedule in a temporary
+namespace (tests/support/processes.py), with its socket, pid file, log and beat schedule in a temporary
 ARGUS_RUN_DIR and web on a free port; PIDs come from its XML-RPC interface.
 """
 
@@ -23,7 +23,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.ws.processes import ROOT, Processes, free_port, production_env, running
+from tests.support.processes import ROOT, Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services", "transactional_db", "reference_data")]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ws.processes import ROOT
+from tests.support.processes import ROOT
 
 UNITS = ROOT / "deploy" / "systemd"
 SERVICES = {

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from tests.ws.processes import Processes, database_url, free_port, production_env, running
+from tests.support.processes import Processes, database_url, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
 

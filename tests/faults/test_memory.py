@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +17,9 @@ import httpx
 import psutil
 import pytest
 import redis
-import uvicorn
 
-from tests.ws.processes import Processes, free_port, production_env, running
+from tests.support.processes import Processes, free_port, production_env, running
+from tests.support.servers import uvicorn_thread
 
 pytestmark = [pytest.mark.usefixtures("services")]
 
@@ -34,24 +33,10 @@ RSS_BOUND_MB = 24.0
 
 
 @pytest.fixture
-def uvicorn_thread(transactional_db: None, reference_data: None) -> Iterator[str]:
+def asgi_server(transactional_db: None, reference_data: None) -> Iterator[str]:
     """The real ASGI app under uvicorn in a thread of this process (so its objects can be counted)."""
-    port = free_port()
-    config = uvicorn.Config(
-        "argus_site.asgi:application", host="127.0.0.1", port=port, lifespan="off", log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
+    with uvicorn_thread() as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
 
 
 def _redis_clients() -> int:
@@ -76,10 +61,10 @@ async def _load(base: str, *, requests: int | None = None, seconds: float | None
     return budget["ok"]
 
 
-def test_requests_keep_no_redis_client_alive(uvicorn_thread: str) -> None:
-    asyncio.run(_load(uvicorn_thread, requests=100))
+def test_requests_keep_no_redis_client_alive(asgi_server: str) -> None:
+    asyncio.run(_load(asgi_server, requests=100))
     before = _redis_clients()
-    asyncio.run(_load(uvicorn_thread, requests=600))
+    asyncio.run(_load(asgi_server, requests=600))
     after = _redis_clients()
     # Each request context builds a cache object with a client of its own; none may survive it.
     assert after - before <= 4, f"{after - before} redis.Redis objects kept by 600 requests"

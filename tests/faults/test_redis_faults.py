@@ -12,7 +12,6 @@ this test, which is killed and restarted, then stopped and continued; never the 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -23,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cachemgr.conftest import PrivateRedis
-from tests.ws.processes import Processes, free_port, production_env, running
+from tests.support.processes import Processes, free_port, production_env, running
+from tests.support.redis_server import PrivateRedis, require_redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
 
@@ -143,8 +142,7 @@ def _figures(load: Load) -> str:
 
 @pytest.fixture
 def redis_server() -> Iterator[PrivateRedis]:
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed")
+    require_redis_server()
     server = PrivateRedis()
     server.start()
     try:

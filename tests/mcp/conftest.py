@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
-import uvicorn
 from django.conf import settings
 from django.db.models import Model
 from mcp import StdioServerParameters
 
+from tests.support.databases import database_url
+from tests.support.servers import uvicorn_thread
+
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -34,17 +24,11 @@ def stdio_params(transactional_db: None, reference_data: None) -> StdioServerPar
     """`manage.py mcp_server` on this test run's database (the subprocess sees committed rows)."""
     env = {
         "DJANGO_SETTINGS_MODULE": "argus_site.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "ARGUS_TEST_SERVICES": os.environ.get("ARGUS_TEST_SERVICES", "0"),
         "ARGUS_LOG_LEVEL": "WARNING",
     }
     return StdioServerParameters(command=sys.executable, args=["manage.py", "mcp_server"], cwd=BASE_DIR, env=env)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -52,21 +36,8 @@ def http_server(transactional_db: None, reference_data: None) -> Iterator[str]:
     """The whole ASGI application under uvicorn in a thread; yields its base URL."""
     from argus_site.asgi import application
 
-    port = _free_port()
-    config = uvicorn.Config(application, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
+    with uvicorn_thread(application, lifespan="on") as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def structured(result: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.test import Client
 
 from cachemgr.keys import feed_status_key
 from tests.monitoring.conftest import argus_server, free_port, private_redis, wait_until
+from tests.support.redis_server import require_redis_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference_data")]
 
@@ -50,8 +50,7 @@ def _health(base: str) -> dict[str, object]:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_health_follows_a_private_redis_going_down_and_up(tmp_path: Path) -> None:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     port = free_port()
     env = {"REDIS_URL": f"redis://127.0.0.1:{port}/0", "ARGUS_NAMESPACE": "argus-test-health"}
     with private_redis(port) as first_redis, argus_server(tmp_path, env) as base:

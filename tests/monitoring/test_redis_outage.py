@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -15,13 +14,13 @@ from cachemgr.services.backends import outage
 from core.redis import ASYNC_TIMEOUT
 from monitoring.services.metrics import metrics_flush, metrics_reset, metrics_snapshot, request_record
 from monitoring.services.ratelimit import rate_limit_hit, rate_limit_hit_async
-from tests.monitoring.conftest import free_port, private_redis
+from tests.support.net import free_port
+from tests.support.redis_server import private_redis, require_redis_server
 
 
 @pytest.fixture
 def private_redis_settings(settings: Any) -> Iterator[int]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
     port = free_port()
     settings.USE_REDIS = True
     settings.ARGUS_CACHE_L2_RETRY = 0.1  # the breaker lets a probe through 0.1 s after a failure

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,19 +12,16 @@ import httpx
 import pytest
 
 from pools.registry import registry
+from tests.support.net import free_port
+from tests.support.paths import ROOT
+from tests.support.processes import clean_env
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["Node", "free_port"]
 SIM_SEED = "424242"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def node_env(db_file: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGUS_", "DATABASE_URL", "REDIS_"))}
+    env = clean_env()
     env.update(
         DJANGO_SETTINGS_MODULE="argus_site.settings.base",
         DATABASE_URL=f"sqlite:///{db_file}",

@@ -65,12 +65,13 @@ class PrivateRedis:
 
 
 @contextlib.contextmanager
-def private_redis_server(port: int | None = None) -> Iterator[PrivateRedis]:
-    """A started PrivateRedis, always stopped at the end."""
+def private_redis(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A throwaway redis-server on `port` (never the shared 6379); its process, killed on exit."""
     require_redis_server()
     server = PrivateRedis(port)
     server.start()
     try:
-        yield server
+        assert server.process is not None
+        yield server.process
     finally:
         server.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,13 +11,16 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
 from marketdata.sources import reset_source
-from marketdata.sources.base import Level, Tick, TickStatus
+from marketdata.sources.base import Tick
 from streaming import reset_streaming
 from streaming.directory import directory_reset
+from tests.support.servers import uvicorn_thread
+from tests.support.ticks import DAY, START
+from tests.support.ticks import make_tick as make_tick_of
+
+__all__ = ["DAY", "START"]
 
 SYMBOLS = {"000001.SZ": "平安银行", "000002.SZ": "万科A", "600000.SH": "浦发银行", "300750.SZ": "宁德时代"}
-DAY = date(2024, 1, 15)
-START = datetime(2024, 1, 15, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
 
 def _clean_redis() -> None:
@@ -75,36 +77,8 @@ TickFactory = Callable[..., Tick]
 
 @pytest.fixture
 def make_tick() -> TickFactory:
-    """A level-1 tick; `step` moves time and price so each step is a changed tick."""
-
-    def build(
-        symbol: str = "000001.SZ",
-        step: int = 0,
-        *,
-        day: date = DAY,
-        status: TickStatus = TickStatus.TRADING,
-        price: float | None = None,
-    ) -> Tick:
-        last = round(10.0 + 0.01 * step, 2) if price is None else price
-        book = tuple(Level(round(last - 0.01 * (i + 1), 2), 100 * (i + 1)) for i in range(5))
-        asks = tuple(Level(round(last + 0.01 * (i + 1), 2), 100 * (i + 1)) for i in range(5))
-        return Tick(
-            symbol=symbol,
-            time=START + timedelta(seconds=3 * step) + timedelta(days=(day - DAY).days),
-            trading_day=day,
-            price=last,
-            open=10.0,
-            high=max(10.0, last),
-            low=min(10.0, last),
-            prev_close=9.9,
-            volume=1000 * (step + 1),
-            turnover=10000.0 * (step + 1),
-            bids=book,
-            asks=asks,
-            status=status,
-        )
-
-    return build
+    """A level-1 tick; `step` moves time and price so each step is a changed tick (tests/support/ticks.py)."""
+    return make_tick_of
 
 
 @pytest.fixture
@@ -141,14 +115,6 @@ async def _close_thread_connections() -> AsyncIterator[None]:
     await sync_to_async(connections.close_all)()
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_ws(stream: None, instruments: dict[str, str]) -> Iterator[str]:
     """The real ASGI app under a real uvicorn in a thread of this process; yields the ws:// URL.
@@ -156,30 +122,6 @@ def live_ws(stream: None, instruments: dict[str, str]) -> Iterator[str]:
     In the embedded pass the test's ticks_ingest reaches the server's hub in-process; with Redis
     it goes through Redis pub/sub as in production.
     """
-    import threading
-    import time
-
-    import uvicorn
-
-    port = free_port()
-    config = uvicorn.Config(
-        "argus_site.asgi:application",
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        ws_per_message_deflate=False,
-        ws_max_size=1024 * 1024,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
+    options = {"ws_per_message_deflate": False, "ws_max_size": 1024 * 1024}
+    with uvicorn_thread(**options) as port:
         yield f"ws://127.0.0.1:{port}/ws/market_data"
-    finally:
-        server.should_exit = True
-        thread.join(15)

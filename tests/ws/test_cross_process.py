@@ -23,7 +23,7 @@ from marketdata.sources import load_source
 from marketdata.sources.base import TickStatus
 from streaming import get_store
 from streaming.services.feed import LOCK
-from tests.ws.processes import Processes, free_port, production_env, running
+from tests.support.processes import Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services", "stream")]
 

@@ -20,7 +20,7 @@ from asgiref.sync import sync_to_async
 
 from streaming import get_store, reset_streaming
 from streaming.services.ticks import ticks_ingest
-from tests.monitoring.conftest import free_port
+from tests.support.redis_server import PrivateRedis, require_redis_server
 from tests.ws.conftest import DAY
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
@@ -112,15 +112,8 @@ async def test_malformed_epoch_is_invalid_parameter(connect: Any) -> None:
 @pytest.fixture
 def private_stream(settings: Any) -> Any:
     """The stream (only) on a private redis-server that the test can restart empty."""
-    import shutil
-
-    if shutil.which("redis-server") is None:
-        pytest.fail("redis-server is not installed")
-    from tests.cachemgr.conftest import PrivateRedis
-
+    require_redis_server()
     server = PrivateRedis()
-    server.port = free_port()
-    server.url = f"redis://127.0.0.1:{server.port}/0"
     server.start()
     settings.USE_REDIS = True
     settings.REDIS_URL = server.url

@@ -24,7 +24,7 @@ from streaming import get_store
 from streaming.services.feed import LOCK, feed_poll
 from streaming.services.feed_push import TickBuffer, feed_push_run
 from streaming.store import Entry
-from tests.ws.processes import FAKES, production_env, running
+from tests.support.processes import FAKES, production_env, running
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 
 from streaming import reset_streaming
-from tests.monitoring.conftest import free_port, private_redis
+from tests.support.net import free_port
+from tests.support.redis_server import private_redis, require_redis_server
 
 pytestmark = [pytest.mark.usefixtures("stream", "instruments")]
 
 
 @pytest.fixture
 def redis_server_installed() -> None:
-    import os
-
-    if shutil.which("redis-server") is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is not installed (CI is set, so this test must run)")
-        pytest.skip("redis-server is not installed")
+    require_redis_server()
 
 
 @pytest.fixture

@@ -9,31 +9,30 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import redis
 from django.conf import settings
 
-ROOT = Path(settings.BASE_DIR)
-FAKES = ROOT / "tests" / "fakes"
+from tests.support.databases import database_url
+from tests.support.net import free_port, listening
+from tests.support.paths import FAKES, ROOT
+
+__all__ = ["FAKES", "ROOT", "Processes", "clean_env", "database_url", "free_port", "production_env", "running"]
 
 
-def database_url() -> str:
-    """This run's test database as a URL (rows committed by a transactional_db test are visible there)."""
-    db = settings.DATABASES["default"]
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+def clean_env() -> dict[str, str]:
+    """This process's environment without any Argus, Redis, database or Django setting."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("ARGUS_", "REDIS_", "DATABASE_URL", "DJANGO_"))}
 
 
 def production_env(**extra: str) -> dict[str, str]:
     """The environment of a production process on this run's database, Redis and namespace."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGUS_", "REDIS_", "DATABASE_URL", "DJANGO_"))}
+    env = clean_env()
     options = settings.ARGUS_DATA_SOURCE["OPTIONS"]
     env.update(
         DJANGO_SETTINGS_MODULE="argus_site.settings.base",
@@ -56,12 +55,6 @@ def production_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Processes:
@@ -87,7 +80,7 @@ class Processes:
     def wait_for_port(self, name: str, port: int, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            if listening(port):
                 return
             if self.started[name].poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{name} is not listening on {port}:\n{self.log(name)[-3000:]}")
