@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 # supervisord's socket, pid file and log, and Celery beat's schedule (deploy/supervisord.conf)
 RUN_DIR := $(abspath $(or $(ARGUS_RUN_DIR),var/run))
 
-.PHONY: run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
+# `make soak` holds cached /latest load on 2 production workers for ten minutes (needs PostgreSQL and Redis)
+.PHONY: soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,3 +70,8 @@ bench-ws: install-dev
 
 clean:
 	rm -rf $(VENV) var
+
+# Ten minutes of cached /latest load on two production web workers; fails unless their memory stays
+# flat (CI runs the same test for 20 s). Needs PostgreSQL and Redis on 127.0.0.1.
+soak: install-dev
+	ARGUS_TEST_SERVICES=1 ARGUS_SOAK_SECONDS=600 $(BIN)/pytest -p no:cacheprovider -s tests/faults/test_memory.py -k soak

@@ -75,6 +75,7 @@ def _workers(master: psutil.Process) -> list[psutil.Process]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(SOAK_SECONDS + 300)
 def test_soak_production_workers_stay_flat(transactional_db: None, reference_data: None, tmp_path: Path) -> None:
     port = free_port()
     env = production_env(ARGUS_PORT=str(port), ARGUS_RATE_LIMIT_REALTIME="1000000000", ARGUS_LOG_LEVEL="WARNING")

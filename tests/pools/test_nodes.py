@@ -101,7 +101,7 @@ def test_least_connections_prefers_the_idle_node(two_nodes: list[Node]) -> None:
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(30)
     assert sum(counts.values()) == 100
     assert all(30 <= counts[n.address] <= 70 for n in two_nodes), counts
 
@@ -131,7 +131,7 @@ def test_failover_health_check_and_return(two_nodes: list[Node]) -> None:
             time.sleep(0.05)
     finally:
         stop.set()
-        thread.join()
+        thread.join(30)
     assert errors == []
     assert set(results[before + 5 :]) == {first.address}
 
@@ -223,7 +223,7 @@ def test_auto_scale_grows_under_load_and_shrinks_when_idle(
     finally:
         stop.set()
         for t in threads:
-            t.join()
+            t.join(30)
     assert grown is not None and (grown.previous_size, grown.new_size) == (2, 4)
     assert PoolConfig.objects.get(name=name).current_size == 4
     assert any("scaled from 2 to 4" in r.getMessage() for r in caplog.records)

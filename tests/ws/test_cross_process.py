@@ -148,7 +148,7 @@ def test_web_processes_and_a_feed_process_behave_as_one(
     assert set(first.seqs) == set(symbols[:2]) and set(second.seqs) == set(symbols[2:])
 
     # The ticks came from the feed process: the web processes run no periodic jobs.
-    celery_poll = r"marketdata\.tasks\.feed_poll\[[^]]+\] succeeded in [\d.]+s: (\{.*\})"
+    celery_poll = r"streaming\.tasks\.feed_poll\[[^]]+\] succeeded in [\d.]+s: (\{.*\})"
     done = celery_poll if feed == "celery" else "feed poll: (.*)"
     polls = re.findall(done, processes.log("feed"))
     assert any(re.search(r"'published': [1-9]|published=[1-9]", poll) for poll in polls), processes.log("feed")
