@@ -13,6 +13,7 @@ Error answers raise the typed exceptions of `argus_mcp.exceptions`. `ArgusClient
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date
@@ -220,14 +221,17 @@ class ArgusMCPClient:
                 async with connect(
                     url, additional_headers=handshake_headers(self.api_key), open_timeout=self.timeout
                 ) as socket:
-                    for request in resume.requests():
-                        await socket.send(json.dumps(request))
+                    # A refused key is answered by an error frame and a close, perhaps before this
+                    # send: the frame is still read below.
+                    with contextlib.suppress(ConnectionClosed):
+                        for request in resume.requests():
+                            await socket.send(json.dumps(request))
                     async for raw in socket:
                         failures = 0  # the server answered: the next drop starts the backoff afresh
                         message = resume.accept(json.loads(raw))
                         if message is not None:
                             yield message
-                    error = refused(socket.close_code, socket.close_reason or "")
+                    error = refused(socket.close_code, socket.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error
             except InvalidStatus as exc:
@@ -237,7 +241,9 @@ class ArgusMCPClient:
                     raise AuthenticationError(code, "未授权访问", f"{url}: HTTP {status}", status=status) from exc
                 cause = exc
             except ConnectionClosed as exc:
-                error = refused(exc.rcvd.code if exc.rcvd else None, exc.rcvd.reason if exc.rcvd else "")
+                error = refused(
+                    exc.rcvd.code if exc.rcvd else None, (exc.rcvd.reason if exc.rcvd else "") or resume.refusal or ""
+                )
                 if error is not None:
                     raise error from exc
                 cause = exc

@@ -62,6 +62,7 @@ class Resume:
         self.fields = list(fields) if fields is not None else None
         self.last: dict[str, tuple[str | None, int]] = {}  # symbol → (epoch, last seq yielded)
         self.connections = 0
+        self.refusal: str | None = None  # the details of the last error frame that refused the key
 
     def requests(self) -> list[dict[str, Any]]:
         """The subscribe messages for a new connection: one per epoch the yielded seqs came in."""
@@ -108,6 +109,9 @@ class Resume:
             return dict(message)
         if kind == "subscribed" and self.resumed:
             return None
+        error = message.get("error")
+        if kind == "error" and isinstance(error, dict) and error.get("code") in ("UNAUTHORIZED", "FORBIDDEN"):
+            self.refusal = str(error.get("details") or error.get("message") or "")
         return dict(message)
 
     def _fresh(self, item: Mapping[str, Any], epoch: str | None) -> bool:

@@ -5,6 +5,7 @@ Same methods, arguments and return values as `ArgusMCPClient`, without `await`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -189,14 +190,17 @@ class ArgusClient:
             cause: BaseException | None = None
             try:
                 with connect(url, additional_headers=handshake_headers(self.api_key), open_timeout=self.timeout) as ws:
-                    for request in resume.requests():
-                        ws.send(json.dumps(request))
+                    # A refused key is answered by an error frame and a close, perhaps before this
+                    # send: the frame is still read below.
+                    with contextlib.suppress(ConnectionClosed):
+                        for request in resume.requests():
+                            ws.send(json.dumps(request))
                     for raw in ws:
                         failures = 0
                         message = resume.accept(json.loads(raw))
                         if message is not None:
                             yield message
-                    error = refused(ws.close_code, ws.close_reason or "")
+                    error = refused(ws.close_code, ws.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error
             except InvalidStatus as exc:
@@ -206,7 +210,9 @@ class ArgusClient:
                     raise AuthenticationError(code, "未授权访问", f"{url}: HTTP {status}", status=status) from exc
                 cause = exc
             except ConnectionClosed as exc:
-                error = refused(exc.rcvd.code if exc.rcvd else None, exc.rcvd.reason if exc.rcvd else "")
+                error = refused(
+                    exc.rcvd.code if exc.rcvd else None, (exc.rcvd.reason if exc.rcvd else "") or resume.refusal or ""
+                )
                 if error is not None:
                     raise error from exc
                 cause = exc
