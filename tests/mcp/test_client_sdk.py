@@ -338,8 +338,11 @@ def test_subscribe_survives_a_server_restart_without_a_gap_or_with_an_explicit_r
             if not keeps_epoch:
                 reset_streaming()  # what a restarted embedded server has: a store of its own
             await ingest(3, 4)  # published while the server is down
+            waiting = asyncio.ensure_future(next_of(messages))  # it reconnects, and fails, meanwhile
+            await asyncio.sleep(0.5)
+            assert not waiting.done()
             await asyncio.to_thread(restartable.start)
-            received += [await next_of(messages), await next_of(messages)]
+            received += [await waiting, await next_of(messages)]
             await ingest(5)
             received.append(await next_of(messages))
             await messages.aclose()

@@ -28,7 +28,7 @@ from argus_mcp import calls
 from argus_mcp.calls import Call, Symbols
 from argus_mcp.exceptions import ArgusError, AuthenticationError
 from argus_mcp.results import MarketDataResult, merge_results
-from argus_mcp.stream import Backoff, Resume, gave_up, handshake_headers, refused, websocket_url
+from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, websocket_url
 
 
 class ArgusMCPClient:
@@ -218,9 +218,7 @@ class ArgusMCPClient:
         while True:
             cause: BaseException | None = None
             try:
-                async with connect(
-                    url, additional_headers=handshake_headers(self.api_key), open_timeout=self.timeout
-                ) as socket:
+                async with connect(url, **connect_options(self.api_key, self.timeout)) as socket:
                     # A refused key is answered by an error frame and a close, perhaps before this
                     # send: the frame is still read below.
                     with contextlib.suppress(ConnectionClosed):
@@ -228,7 +226,7 @@ class ArgusMCPClient:
                             await socket.send(json.dumps(request))
                     async for raw in socket:
                         failures = 0  # the server answered: the next drop starts the backoff afresh
-                        message = resume.accept(json.loads(raw))
+                        message = resume.receive(raw)
                         if message is not None:
                             yield message
                     error = refused(socket.close_code, socket.close_reason or resume.refusal or "")
@@ -247,7 +245,7 @@ class ArgusMCPClient:
                 if error is not None:
                     raise error from exc
                 cause = exc
-            except (OSError, TimeoutError, WebSocketException, json.JSONDecodeError) as exc:
+            except (OSError, TimeoutError, WebSocketException) as exc:
                 cause = exc
             failures += 1
             if policy.exhausted(failures):

@@ -7,6 +7,7 @@ server sends. `Backoff` is the reconnect policy. `ArgusMCPClient.subscribe` does
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ def websocket_url(base_url: str) -> str:
 def handshake_headers(api_key: str | None) -> dict[str, str]:
     """Only what the handshake needs: the API key. No Origin: the server lets non-browser clients omit it."""
     return {"X-API-Key": api_key} if api_key else {}
+
+
+def connect_options(api_key: str | None, timeout: float) -> dict[str, Any]:
+    """websockets' `connect` arguments, the same for the async and the blocking client."""
+    # A snapshot of many symbols with every field can pass websockets' 1 MiB default.
+    return {"additional_headers": handshake_headers(api_key), "open_timeout": timeout, "max_size": 16 * 2**20}
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,14 @@ class Resume:
     @property
     def resumed(self) -> bool:
         return self.connections > 1
+
+    def receive(self, raw: str | bytes) -> dict[str, Any] | None:
+        """`accept` of one frame as received (None too for a frame that is not a JSON object)."""
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return None
+        return self.accept(message) if isinstance(message, dict) else None
 
     def accept(self, message: Mapping[str, Any]) -> dict[str, Any] | None:
         """The message to yield (None: a duplicate, or a reconnection's own acknowledgement)."""

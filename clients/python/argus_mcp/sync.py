@@ -21,7 +21,7 @@ from argus_mcp import calls
 from argus_mcp.calls import Call, Symbols
 from argus_mcp.exceptions import AuthenticationError
 from argus_mcp.results import MarketDataResult, merge_results
-from argus_mcp.stream import Backoff, Resume, gave_up, handshake_headers, refused, websocket_url
+from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, websocket_url
 
 
 class ArgusClient:
@@ -189,7 +189,7 @@ class ArgusClient:
         while True:
             cause: BaseException | None = None
             try:
-                with connect(url, additional_headers=handshake_headers(self.api_key), open_timeout=self.timeout) as ws:
+                with connect(url, **connect_options(self.api_key, self.timeout)) as ws:
                     # A refused key is answered by an error frame and a close, perhaps before this
                     # send: the frame is still read below.
                     with contextlib.suppress(ConnectionClosed):
@@ -197,7 +197,7 @@ class ArgusClient:
                             ws.send(json.dumps(request))
                     for raw in ws:
                         failures = 0
-                        message = resume.accept(json.loads(raw))
+                        message = resume.receive(raw)
                         if message is not None:
                             yield message
                     error = refused(ws.close_code, ws.close_reason or resume.refusal or "")
@@ -216,7 +216,7 @@ class ArgusClient:
                 if error is not None:
                     raise error from exc
                 cause = exc
-            except (OSError, TimeoutError, WebSocketException, json.JSONDecodeError) as exc:
+            except (OSError, TimeoutError, WebSocketException) as exc:
                 cause = exc
             failures += 1
             if policy.exhausted(failures):
