@@ -189,7 +189,7 @@ def test_websocket_urls_follow_the_http_scheme() -> None:
 
 
 def test_resume_drops_duplicates_and_resumes_each_epoch_after_what_it_yielded() -> None:
-    resume = Resume(["000001.SZ", "600000.SH", "000002.SZ"], ["price"])
+    resume = Resume(["000001.sz", "600000.SH", "000002.SZ"], ["price"])  # lower case: resumed as the server spells it
     assert resume.requests() == [
         {"action": "subscribe", "symbols": ["000001.SZ", "600000.SH", "000002.SZ"], "fields": ["price"]}
     ]

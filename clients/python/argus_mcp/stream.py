@@ -65,7 +65,8 @@ class Resume:
     """What one subscription has yielded, so a reconnection resumes exactly after it."""
 
     def __init__(self, symbols: Iterable[str], fields: Iterable[str] | None) -> None:
-        self.symbols = list(dict.fromkeys([symbols] if isinstance(symbols, str) else symbols))
+        wanted = [symbols] if isinstance(symbols, str) else symbols
+        self.symbols = list(dict.fromkeys(symbol.strip().upper() for symbol in wanted))  # as the server spells them
         self.fields = list(fields) if fields is not None else None
         self.last: dict[str, tuple[str | None, int]] = {}  # symbol → (epoch, last seq yielded)
         self.connections = 0
