@@ -22,13 +22,13 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from argus_mcp import calls
 from argus_mcp.calls import Call, Symbols
-from argus_mcp.exceptions import ArgusError, AuthenticationError
+from argus_mcp.exceptions import ArgusError
 from argus_mcp.results import MarketDataResult, merge_results
-from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, websocket_url
+from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, retry_cause, websocket_url
 
 
 class ArgusMCPClient:
@@ -232,21 +232,8 @@ class ArgusMCPClient:
                     error = refused(socket.close_code, socket.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                if status in (401, 403):
-                    code = "UNAUTHORIZED" if status == 401 else "FORBIDDEN"
-                    raise AuthenticationError(code, "未授权访问", f"{url}: HTTP {status}", status=status) from exc
-                cause = exc
-            except ConnectionClosed as exc:
-                error = refused(
-                    exc.rcvd.code if exc.rcvd else None, (exc.rcvd.reason if exc.rcvd else "") or resume.refusal or ""
-                )
-                if error is not None:
-                    raise error from exc
-                cause = exc
             except (OSError, TimeoutError, WebSocketException) as exc:
-                cause = exc
+                cause = retry_cause(exc, resume, url)
             failures += 1
             if policy.exhausted(failures):
                 raise gave_up(url, failures, cause)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
 from argus_mcp.exceptions import ArgusError, AuthenticationError, ServiceUnavailableError
 
 # Close codes the server uses for a refused key: reconnecting cannot help.
@@ -143,14 +145,30 @@ class Resume:
 
 
 def refused(close_code: int | None, reason: str) -> ArgusError | None:
-    """The error to raise instead of reconnecting (None: reconnect)."""
-    if close_code in (CLOSE_UNAUTHORIZED, CLOSE_FORBIDDEN):
-        code = "UNAUTHORIZED" if close_code == CLOSE_UNAUTHORIZED else "FORBIDDEN"
-        return AuthenticationError(code, "未授权访问" if code == "UNAUTHORIZED" else "禁止访问", reason or None)
+    """The error to raise instead of reconnecting after a close (None: reconnect)."""
+    if close_code == CLOSE_UNAUTHORIZED:
+        return AuthenticationError("UNAUTHORIZED", "未授权访问", reason or None)
+    if close_code == CLOSE_FORBIDDEN:
+        return AuthenticationError("FORBIDDEN", "禁止访问", reason or None)
     return None
+
+
+def retry_cause(exc: Exception, resume: Resume, url: str) -> Exception:
+    """Why a connection failed or ended, to reconnect after; raises instead when that cannot help (a refused key)."""
+    if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 403):
+        status = exc.response.status_code
+        code, message = ("UNAUTHORIZED", "未授权访问") if status == 401 else ("FORBIDDEN", "禁止访问")
+        raise AuthenticationError(code, message, f"{url}: HTTP {status}", status=status) from exc
+    if isinstance(exc, ConnectionClosed) and exc.rcvd is not None:
+        error = refused(exc.rcvd.code, exc.rcvd.reason or resume.refusal or "")
+        if error is not None:
+            raise error from exc
+    return exc
 
 
 def gave_up(url: str, failures: int, cause: BaseException | None) -> ServiceUnavailableError:
     return ServiceUnavailableError(
-        "SERVICE_UNAVAILABLE", "服务不可用", f"{url}: no connection after {failures} attempt(s): {cause}"
+        "SERVICE_UNAVAILABLE",
+        "服务不可用",
+        f"{url}: no connection after {failures} attempt(s): {cause or 'closed by the server'}",
     )

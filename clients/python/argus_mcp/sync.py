@@ -14,14 +14,13 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import connect
 
 from argus_mcp import calls
 from argus_mcp.calls import Call, Symbols
-from argus_mcp.exceptions import AuthenticationError
 from argus_mcp.results import MarketDataResult, merge_results
-from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, websocket_url
+from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, retry_cause, websocket_url
 
 
 class ArgusClient:
@@ -203,21 +202,8 @@ class ArgusClient:
                     error = refused(ws.close_code, ws.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error
-            except InvalidStatus as exc:
-                status = exc.response.status_code
-                if status in (401, 403):
-                    code = "UNAUTHORIZED" if status == 401 else "FORBIDDEN"
-                    raise AuthenticationError(code, "未授权访问", f"{url}: HTTP {status}", status=status) from exc
-                cause = exc
-            except ConnectionClosed as exc:
-                error = refused(
-                    exc.rcvd.code if exc.rcvd else None, (exc.rcvd.reason if exc.rcvd else "") or resume.refusal or ""
-                )
-                if error is not None:
-                    raise error from exc
-                cause = exc
             except (OSError, TimeoutError, WebSocketException) as exc:
-                cause = exc
+                cause = retry_cause(exc, resume, url)
             failures += 1
             if policy.exhausted(failures):
                 raise gave_up(url, failures, cause)
