@@ -58,9 +58,14 @@ def argus_server(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def uvicorn_thread(app: Any = "argus_site.asgi:application", **options: Any) -> Iterator[int]:
-    """`app` under a real uvicorn in a thread of this process (so its objects can be inspected); yields the port."""
-    port = free_port()
+def uvicorn_thread(
+    app: Any = "argus_site.asgi:application", *, port: int | None = None, **options: Any
+) -> Iterator[int]:
+    """`app` under a real uvicorn in a thread of this process (so its objects can be inspected); yields the port.
+
+    `port`: listen there (a restart on the port a client knows); by default a free one.
+    """
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, **{"lifespan": "off", "log_level": "warning", **options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
