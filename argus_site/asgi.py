@@ -14,11 +14,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from argus_site.lifespan import Lifespan  # noqa: E402
+from core.websocket import KnownPaths  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
 from mcpserver.http import MCPMount  # noqa: E402
 from monitoring.asgi import MonitoredFastPath  # noqa: E402
 from monitoring.security import websocket_origin_validator  # noqa: E402
-from streaming.routing import websocket_urlpatterns  # noqa: E402
+from streaming.routing import WEBSOCKET_PATHS, websocket_urlpatterns  # noqa: E402
 
 # /mcp (MCP Streamable HTTP) is routed before Django; see mcpserver/http.py.
 application = MCPMount(
@@ -30,7 +31,8 @@ application = MCPMount(
                 "http": MonitoredFastPath(CachedReadFastPath(django_http), django_http)
                 if settings.ARGUS_HTTP_FAST_PATH
                 else django_http,
-                "websocket": websocket_origin_validator(URLRouter(websocket_urlpatterns)),
+                # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
+                "websocket": KnownPaths(websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS),
             }
         )
     )

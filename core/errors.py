@@ -207,6 +207,15 @@ def json_error(
     return response
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the admin keeps Django's page; every other path answers the envelope."""
+    if request.path.startswith("/admin/"):
+        from django.views.csrf import csrf_failure as django_csrf_failure
+
+        return django_csrf_failure(request, reason)
+    return json_error("FORBIDDEN", f"CSRF check failed ({reason}); API clients send an API key, not a session cookie")
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return json_error("NOT_FOUND", f"no route for {request.method} {request.path}; see /api/docs/")
 

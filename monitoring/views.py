@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from core.envelope import success
 from core.errors import DATABASE_RETRY_AFTER, json_error
@@ -16,7 +17,11 @@ View = Callable[[HttpRequest], HttpResponse]
 
 
 def require_GET(view: View) -> View:
-    """Only GET (and HEAD); anything else answers METHOD_NOT_ALLOWED in the spec's envelope."""
+    """Only GET (and HEAD); anything else answers METHOD_NOT_ALLOWED in the spec's envelope.
+
+    CSRF-exempt: these views change nothing and take no cookie-authenticated writes, so a POST gets
+    the 405 that says what to do, not Django's HTML CSRF page.
+    """
 
     def wrapped(request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
@@ -24,7 +29,7 @@ def require_GET(view: View) -> View:
         return view(request)
 
     wrapped.__doc__ = view.__doc__
-    return wrapped
+    return csrf_exempt(wrapped)
 
 
 def _json(body: object, status: int = 200) -> HttpResponse:

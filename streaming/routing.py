@@ -7,3 +7,6 @@ from streaming.consumers import MarketDataConsumer
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/market_data", MarketDataConsumer.as_asgi()),
 ]
+
+# The paths above, exactly (no trailing slash variants): anything else is refused by KnownPaths.
+WEBSOCKET_PATHS = frozenset({"/ws/market_data"})

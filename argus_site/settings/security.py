@@ -65,6 +65,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A failed CSRF check answers the spec's JSON envelope outside the admin (core/errors.py).
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 ARGUS_TLS = cfg.flag("ARGUS_TLS", False)
 if ARGUS_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

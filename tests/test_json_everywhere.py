@@ -1,0 +1,77 @@
+"""Foreseeable bad requests answer the spec's JSON envelope with the right code, never HTML or a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import websockets.sync.client as ws_client
+from django.test import Client, RequestFactory
+
+from core.errors import csrf_failure
+from core.parsers import MAX_DEPTH, json_depth
+from tests.support.servers import uvicorn_thread
+
+MONITORING_PATHS = ["/health", "/metrics", "/api/v1/metrics/system", "/api/v1/metrics/service"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", MONITORING_PATHS)
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_monitoring_endpoints_answer_405_in_json_to_other_methods(path: str, method: str) -> None:
+    client = Client(enforce_csrf_checks=True)  # as a browser or curl without a token would
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET"
+    body = response.json()
+    assert body["success"] is False and body["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert f"{method.upper()} is not allowed here; use GET" == body["error"]["details"]
+
+
+@pytest.mark.django_db
+def test_json_nested_too_deep_is_invalid_parameter() -> None:
+    body = "[" * 100_000 + "]" * 100_000
+    response = Client().post("/api/v1/connection_pool/pools", data=body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_PARAMETER"
+    assert f"nested more than {MAX_DEPTH} levels" in error["details"]
+
+
+def test_json_depth_skips_strings_and_escapes() -> None:
+    assert json_depth(b'{"a": [1, {"b": "[[[[\\"]]"}]}') == 3
+    assert json_depth(b'"[[["') == 0
+    assert json_depth(b"[" * (MAX_DEPTH + 5)) == MAX_DEPTH + 1  # stops counting once past the bound
+
+
+def test_csrf_failure_is_json_outside_the_admin() -> None:
+    factory = RequestFactory()
+    api = csrf_failure(factory.post("/api/v1/cache/optimize"), reason="CSRF cookie not set.")
+    assert api.status_code == 403 and api["Content-Type"] == "application/json"
+    assert json.loads(api.content)["error"]["code"] == "FORBIDDEN"
+    admin = csrf_failure(factory.post("/admin/login/"), reason="CSRF cookie not set.")
+    assert admin.status_code == 403 and b"<html" in admin.content.lower()
+
+
+@pytest.fixture
+def ws_server(transactional_db: None) -> Any:
+    with uvicorn_thread(ws_per_message_deflate=False) as port:
+        yield port
+
+
+@pytest.mark.parametrize("path", ["/ws/other", "/ws/market_data/", "/ws"])
+def test_websocket_on_an_unknown_path_is_refused_with_404(ws_server: int, path: str) -> None:
+    with pytest.raises(ws_client.InvalidStatus) as refused:
+        ws_client.connect(f"ws://127.0.0.1:{ws_server}{path}", origin="http://localhost", open_timeout=10)
+    response = refused.value.response
+    assert response.status_code == 404
+    error = json.loads(response.body)["error"]
+    assert error["code"] == "NOT_FOUND" and "/ws/market_data" in error["details"]
+    # The server goes on serving the real path.
+    with ws_client.connect(f"ws://127.0.0.1:{ws_server}/ws/market_data", origin="http://localhost") as ws:
+        ws.send(json.dumps({"action": "ping"}))
+        assert json.loads(ws.recv(timeout=10))["type"] == "pong"
+    assert httpx.get(f"http://127.0.0.1:{ws_server}/health", timeout=10).status_code in (200, 503)
