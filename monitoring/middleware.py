@@ -120,3 +120,26 @@ class RequestMonitorMiddleware:
             client_ip(request),
             key.prefix if key is not None else "-",
         )
+
+
+class AdminLoginLockoutMiddleware:
+    """Refuses admin login attempts from an address that failed too often (monitoring/services/logins.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path == "/admin/login/":
+            from monitoring.services.logins import login_lockout
+
+            lockout = login_lockout(client_ip(request))
+            if lockout is not None:
+                wait = lockout.reset_seconds
+                response = HttpResponse(
+                    f"Too many failed logins from this address: try again in {wait} s.\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(wait)
+                return response
+        return self.get_response(request)

@@ -26,6 +26,11 @@ ARGUS_RATE_LIMITS: dict[str, tuple[int, float]] = {
     "management": (cfg.integer("ARGUS_RATE_LIMIT_MANAGEMENT", 20, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
     "websocket": (cfg.integer("ARGUS_RATE_LIMIT_WEBSOCKET", 1000, minimum=1), ARGUS_RATE_LIMIT_WINDOW),
 }
+# Admin logins: this many failures from one address within the window lock that address out
+# until the window closes (monitoring/services/logins.py).
+ARGUS_ADMIN_LOGIN_ATTEMPTS = cfg.integer("ARGUS_ADMIN_LOGIN_ATTEMPTS", 5, minimum=1)
+ARGUS_ADMIN_LOCKOUT_SECONDS = cfg.number("ARGUS_ADMIN_LOCKOUT_SECONDS", 900.0, minimum=1.0)
+ARGUS_RATE_LIMITS["admin_login"] = (ARGUS_ADMIN_LOGIN_ATTEMPTS, ARGUS_ADMIN_LOCKOUT_SECONDS)
 
 # Behind a reverse proxy that sets X-Forwarded-For, limit by the client's address, not the proxy's.
 # uvicorn resolves the header (its proxy_headers) into the ASGI client only for connections from

@@ -74,6 +74,15 @@ class _LocalWindows:
             self._windows[key] = (count, closes)
         return count, int((closes - now) * 1000)
 
+    def peek(self, key: str) -> tuple[int, int]:
+        """(count, ms until the window closes) without counting; (0, 0) when no window is open."""
+        now = time.monotonic()
+        with self._lock:
+            count, closes = self._windows.get(key, (0, 0.0))
+        if closes <= now:
+            return 0, 0
+        return count, int((closes - now) * 1000)
+
     def clear(self) -> None:
         with self._lock:
             self._windows.clear()
@@ -175,6 +184,32 @@ async def rate_limit_hit_async(client: str, rate_class: str) -> RateDecision | N
         _skipped(exc)
         return None
     return _decision(limit, count, ttl_ms)
+
+
+def rate_limit_peek(client: str, rate_class: str) -> RateDecision | None:
+    """Where `client` stands in `rate_class` without counting a request (None: no limit, or Redis failing).
+
+    `allowed` is False once the window already holds `limit` requests: the next one would be refused.
+    """
+    rule = _rule(client, rate_class)
+    if rule is None:
+        return None
+    limit, _, key = rule
+    redis = shared_redis()
+    if redis is None:
+        count, ttl_ms = _local.peek(key)
+    else:
+        if not redis_outage.usable():
+            return None
+        try:
+            raw, ttl_ms = redis.pipeline(transaction=False).get(key).pttl(key).execute()
+        except Exception as exc:
+            _skipped(exc)
+            return None
+        count = int(raw or 0)
+    if count < limit:
+        return RateDecision(True, limit, limit - count, max(1, math.ceil(max(0, int(ttl_ms)) / 1000)))
+    return RateDecision(False, limit, 0, max(1, math.ceil(max(0, int(ttl_ms)) / 1000)))
 
 
 def rate_limits_reset() -> None:
