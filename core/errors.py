@@ -161,6 +161,8 @@ def translate(exc: BaseException) -> tuple[str, Any, dict[str, str]]:
         _log_unavailable(exc)
         details = f"the database cannot be reached right now; retry in {DATABASE_RETRY_AFTER} s"
         return "DATABASE_ERROR", details, {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if isinstance(exc, ValueError) and "NUL (0x00)" in str(exc):  # psycopg refusing a string with \x00
+        return "INVALID_PARAMETER", "a parameter contains a NUL byte (\\x00); remove it", {}
     if isinstance(exc, DatabaseError):
         logger.exception("database error")
         return "DATABASE_ERROR", "the database did not answer; try again shortly", {}

@@ -75,3 +75,22 @@ def test_websocket_on_an_unknown_path_is_refused_with_404(ws_server: int, path: 
         ws.send(json.dumps({"action": "ping"}))
         assert json.loads(ws.recv(timeout=10))["type"] == "pong"
     assert httpx.get(f"http://127.0.0.1:{ws_server}/health", timeout=10).status_code in (200, 503)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/connection_pool/pools/a%00b", "/api/v1/market_data/latest?symbols=000001.SZ%00", "/health?x=%00"]
+)
+def test_a_nul_byte_in_path_or_query_is_invalid_parameter(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_PARAMETER" and "NUL" in error["details"]
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_in_a_json_body_is_invalid_parameter() -> None:
+    body = {"name": "pool\u0000x", "nodes": [{"host": "127.0.0.1", "port": 9}]}
+    response = Client().post("/api/v1/connection_pool/pools", data=body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "INVALID_PARAMETER"
