@@ -7,6 +7,11 @@ namespace from the cache's KEY_PREFIX; raw Redis keys carry it themselves.
 
 from __future__ import annotations
 
+import hashlib
+
+import orjson
+from django.conf import settings
+
 from core.keys import KEY_VERSION, cache_key, redis_key
 
 # The two helpers every key is built with live in core/keys.py (every app names keys with them).
@@ -18,19 +23,43 @@ def calendar_version_key() -> str:
     return cache_key("calendar", "version")
 
 
+_scopes: dict[bytes, str] = {}
+
+
+def data_scope() -> str:
+    """A short digest of the configured data source (ARGUS_DATA_SOURCE: backend and options).
+
+    Every market-data key carries it, so a value cached under one source is never served for
+    another: switching `simulated` to `files` (or another seed, or another upstream pool) reads and
+    writes other keys, in L1, in Redis and in the L3 table that survives the restart.
+    """
+    raw = orjson.dumps(settings.ARGUS_DATA_SOURCE, option=orjson.OPT_SORT_KEYS, default=str)
+    scope = _scopes.get(raw)
+    if scope is None:
+        if len(_scopes) > 64:
+            _scopes.clear()
+        scope = _scopes[raw] = hashlib.blake2b(raw, digest_size=5).hexdigest()
+    return scope
+
+
+def market_key(*parts: object) -> str:
+    """A cache key for data that came from the data source (scoped by `data_scope()`)."""
+    return cache_key("md", data_scope(), *parts)
+
+
 def latest_quote_key(symbol: str) -> str:
     """The latest quote payload of one symbol (rule LATEST_DATA; written through by the feed)."""
-    return cache_key("quote", symbol)
+    return market_key("quote", symbol)
 
 
 def instrument_info_key(symbol: str) -> str:
     """An instrument's reference data (rule BASIC_INFO)."""
-    return cache_key("instrument", symbol)
+    return market_key("instrument", symbol)
 
 
 def history_key(symbol: str, period: str, start: object, end: object, adjust: str = "none") -> str:
     """Bars of one symbol for one period, date range and price adjustment (rule HISTORY_DATA)."""
-    return cache_key("history", symbol, period, start, end, adjust)
+    return market_key("history", symbol, period, start, end, adjust)
 
 
 def cache_entry_key(rule: str, key: str) -> str:
@@ -73,12 +102,12 @@ def cache_optimize_window_key() -> str:
 
 def latest_full_key(symbol: str) -> str:
     """The full snapshot of `symbol` (LATEST_DATA): `payloads.full_payload` dict at the deepest book."""
-    return cache_key("full", symbol)
+    return market_key("full", symbol)
 
 
 def adjust_factors_key(symbol: str) -> str:
     """Cumulative price-adjustment factors of `symbol` per ex-date (BASIC_INFO)."""
-    return cache_key("adjust", symbol)
+    return market_key("adjust", symbol)
 
 
 def feed_status_key() -> str:

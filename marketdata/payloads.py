@@ -161,4 +161,4 @@ def provenance_of(name: str, *, simulated: bool, as_of: datetime | date | str | 
 
 def provenance(source: DataSource, *, as_of: datetime | date | str | None) -> dict[str, Any]:
     """Where data came from: every market-data response carries this, so simulated data is never mistaken for real."""
-    return provenance_of(source.name, simulated=source.simulated, as_of=as_of)
+    return provenance_of(source.name, simulated=source.serves_simulated(), as_of=as_of)

@@ -18,7 +18,7 @@ from cachemgr.services import CacheResult
 from core.errors import InvalidParameter, NotFound, ServiceUnavailable
 from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
-from marketdata.sources import ALIASES, get_source
+from marketdata.sources import ALIASES, current_source_if_built, get_source
 from marketdata.sources.base import DataSource, SourceError
 
 T = TypeVar("T")
@@ -91,10 +91,17 @@ def current_source() -> DataSource:
         raise ServiceUnavailable(f"the data source could not be started: {exc}") from exc
 
 
-@functools.cache
 def source_identity() -> tuple[str, bool]:
-    """(name, simulated) of the configured source's class, known without building the source."""
-    backend = str(settings.ARGUS_DATA_SOURCE.get("BACKEND", ""))
+    """(name, simulated) of the configured source: the built source's own word where it is built
+    (a gateway knows from its nodes), else its class's, known without building it."""
+    built = current_source_if_built()
+    if built is not None:
+        return built.name, built.serves_simulated()
+    return _class_identity(str(settings.ARGUS_DATA_SOURCE.get("BACKEND", "")))
+
+
+@functools.cache
+def _class_identity(backend: str) -> tuple[str, bool]:
     cls = import_string(ALIASES.get(backend, backend))
     return cls.name, bool(cls.simulated)
 

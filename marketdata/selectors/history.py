@@ -114,7 +114,7 @@ def history_bars(
         lambda symbol: partial(_rows, source, symbol, start, end, period, adjust),
         lambda symbol: history_key(symbol, period, start, end, adjust),
         use_cache=use_cache,
-        origin=(source.name, source.simulated),
+        origin=lambda: (source.name, source.serves_simulated()),  # asked after the reads (a gateway learns it)
     )
 
 
@@ -131,7 +131,7 @@ def cached_history_bars(
             lambda symbol: _miss,
             lambda symbol: history_key(symbol, period, start, end, adjust),
             use_cache=True,
-            origin=source_identity(),
+            origin=source_identity,
         )
     except _Miss:
         return None
@@ -159,7 +159,7 @@ def _collect(
     key: Callable[[str], str],
     *,
     use_cache: bool,
-    origin: tuple[str, bool],
+    origin: Callable[[], tuple[str, bool]],
 ) -> HistoryResult:
     summary = CacheSummary()
     data: dict[str, list[dict[str, Any]]] = {}
@@ -178,5 +178,10 @@ def _collect(
         adjustment={"type": adjust, "description": ADJUST_DESCRIPTIONS[adjust], "anchor_dates": anchors},
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
-        source=provenance_of(origin[0], simulated=origin[1], as_of=max(stamps, default=None)),
+        source=_provenance(origin, as_of=max(stamps, default=None)),
     )
+
+
+def _provenance(origin: Callable[[], tuple[str, bool]], *, as_of: str | None) -> dict[str, Any]:
+    name, simulated = origin()
+    return provenance_of(name, simulated=simulated, as_of=as_of)

@@ -12,5 +12,5 @@ def probe_source() -> Probe:
         health = source.health()
     except Exception as exc:
         return Probe("unhealthy", str(exc), 0.0)
-    label = f"{source.name}{' (simulated)' if source.simulated else ''}: {health.detail}"
+    label = f"{source.name}{' (simulated)' if source.serves_simulated() else ''}: {health.detail}"
     return Probe("healthy" if health.ok else "unhealthy", label, health.latency_ms)

@@ -65,6 +65,11 @@ def get_source() -> DataSource:
     return _source
 
 
+def current_source_if_built() -> DataSource | None:
+    """The process's source if it is built from today's settings, else None (never builds one)."""
+    return _source if _source is not None and _built_from == settings.ARGUS_DATA_SOURCE else None
+
+
 def source_is_current() -> bool:
     """Whether the process's source (if built) was built from today's ARGUS_DATA_SOURCE."""
     return _source is None or _built_from == settings.ARGUS_DATA_SOURCE

@@ -179,6 +179,11 @@ class DataSource(ABC):
     def __init__(self, *, calendar: TradingCalendar, **options: Any) -> None:
         self.calendar = calendar
 
+    def serves_simulated(self) -> bool:
+        """Whether what this source serves is simulated: its class's flag, except where the source
+        learns it from where its data comes from (a gateway from its nodes' answers)."""
+        return self.simulated
+
     @abstractmethod
     def instruments(self) -> list[InstrumentInfo]:
         """Every instrument this source knows."""

@@ -88,6 +88,13 @@ class UpstreamSource(DataSource):
         super().__init__(**options)
         self.pool = pool
         self.exchange_tz = ZoneInfo(settings.ARGUS_EXCHANGE_TZ)
+        # What the nodes say of their data (every market-data answer carries source.simulated):
+        # a gateway over simulated nodes serves simulated data and must say so.
+        self._nodes_simulated: bool | None = None
+
+    def serves_simulated(self) -> bool:
+        """True once a node has said its data is simulated (False until a node has answered)."""
+        return bool(self._nodes_simulated)
 
     def _get(self, path: str, **params: Any) -> Any:
         response = _request(self.pool, f"/api/v1/market_data/{path}", **params)
@@ -96,6 +103,9 @@ class UpstreamSource(DataSource):
             error = body.get("error") or {}
             code = str(error.get("code") or "SERVICE_UNAVAILABLE")
             raise UpstreamError(code, response.status, f"node {response.node}: {error.get('details') or code}")
+        origin = body.get("source")
+        if isinstance(origin, dict) and isinstance(origin.get("simulated"), bool):
+            self._nodes_simulated = origin["simulated"]
         return body
 
     def _data(self, path: str, **params: Any) -> Any:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from django.test import Client
 
-from marketdata.selectors.common import directory, source_identity
+from marketdata.selectors.common import directory
 from marketdata.services.instruments import instruments_sync
 from marketdata.sources import get_source, reset_source
 from pools.registry import registry
@@ -31,7 +31,6 @@ def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Itera
     name = make_pool(two_nodes, auto_scale=False, health_check_interval=60.0)
     settings.ARGUS_DATA_SOURCE = {"BACKEND": "upstream", "OPTIONS": {"pool": name}}
     reset_source()
-    source_identity.cache_clear()
     try:
         # load_reference_data's instrument step, through the nodes (rolled back with the test).
         instruments_sync()
@@ -39,7 +38,6 @@ def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Itera
         yield name
     finally:
         reset_source()
-        source_identity.cache_clear()
         directory.invalidate()
 
 
@@ -145,3 +143,16 @@ def test_the_upstream_source_keeps_the_source_contract(gateway: str) -> None:
     after = len(source.recent_trades("600000.SH", limit=1000))  # a trade may happen meanwhile
     assert min(50, before) <= fifty <= min(50, after)
     assert min(21, before) <= twenty_one <= min(21, after)
+
+
+def test_a_gateway_over_simulated_nodes_says_its_data_is_simulated(gateway: str, client: Client) -> None:
+    """The nodes run the simulated market: the gateway must not call it real, from any level."""
+    month = last_month()
+    for _ in range(2):  # a miss filled from the nodes, then the same answer from the cache
+        for path, query in (
+            ("latest", {"symbols": "600000.SH"}),
+            ("full", {"symbols": "600000.SH"}),
+            ("history", {"symbols": "600000.SH", **month}),
+        ):
+            body = gateway_get(client, path, **query)
+            assert (body["source"]["source"], body["source"]["simulated"]) == ("upstream", True), (path, body)
