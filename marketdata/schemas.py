@@ -32,14 +32,15 @@ class QuoteSchema(serializers.Serializer):
     symbol = serializers.CharField(required=False)
     name = serializers.CharField(required=False)
     price = _num(required=False)
-    change = _num(required=False)
-    change_pct = _num(required=False)
+    # null where the source does not know them (never invented): no previous close, no amount.
+    change = _num(required=False, allow_null=True)
+    change_pct = _num(required=False, allow_null=True)
     volume = serializers.IntegerField(required=False)
-    turnover = _num(required=False)
+    turnover = _num(required=False, allow_null=True)
     high = _num(required=False)
     low = _num(required=False)
     open = _num(required=False)
-    prev_close = _num(required=False)
+    prev_close = _num(required=False, allow_null=True)
     timestamp = serializers.CharField(required=False)
 
 
@@ -52,10 +53,10 @@ class BasicSchema(serializers.Serializer):
     symbol = serializers.CharField()
     name = serializers.CharField()
     price = _num()
-    change = _num()
-    change_pct = _num()
+    change = _num(allow_null=True)
+    change_pct = _num(allow_null=True)
     volume = serializers.IntegerField()
-    turnover = _num()
+    turnover = _num(allow_null=True)
     timestamp = serializers.CharField()
 
 

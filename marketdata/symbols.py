@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
@@ -90,6 +90,16 @@ class SymbolInfo:
     def limit_ratio(self, *, is_st: bool = False) -> Decimal | None:
         """Daily price-limit ratio; None for indices, which have no limit."""
         return limit_ratio(self.board, self.kind, is_st=is_st)
+
+
+def limit_prices(prev_close: float, ratio: Decimal) -> tuple[float, float]:
+    """(limit_up, limit_down) as the exchanges set them: prev_close × (1 ± ratio), halves rounded up
+    to the 0.01 tick (11.95 at 10% gives 13.15 and 10.76; float rounding gave 13.14 and 10.75)."""
+    prev = Decimal(str(prev_close))
+    tick = Decimal("0.01")
+    up = (prev * (1 + ratio)).quantize(tick, rounding=ROUND_HALF_UP)
+    down = (prev * (1 - ratio)).quantize(tick, rounding=ROUND_HALF_UP)
+    return float(up), float(down)
 
 
 def limit_ratio(board: str, kind: str, *, is_st: bool = False) -> Decimal | None:

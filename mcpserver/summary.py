@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-_TICK = Decimal("0.01")
+from marketdata.symbols import limit_prices  # one rule for every limit price Argus states
+
 
 
 def _when(row: Mapping[str, Any]) -> Any:
@@ -16,14 +17,6 @@ def _when(row: Mapping[str, Any]) -> Any:
 def _prev_close(row: Mapping[str, Any]) -> float | None:
     change = row.get("change")
     return None if change is None else round(float(row["close"]) - float(change), 2)
-
-
-def limit_prices(prev_close: float, ratio: Decimal) -> tuple[float, float]:
-    """The exchanges' daily limit prices: previous close × (1 ± ratio), rounded half up to the 0.01 tick."""
-    base = Decimal(str(prev_close))
-    up = (base * (1 + ratio)).quantize(_TICK, rounding=ROUND_HALF_UP)
-    down = (base * (1 - ratio)).quantize(_TICK, rounding=ROUND_HALF_UP)
-    return float(up), float(down)
 
 
 def max_drawdown_pct(closes: Sequence[float]) -> float | None:

@@ -77,9 +77,9 @@ class Tick:
     open: float
     high: float
     low: float
-    prev_close: float
+    prev_close: float | None  # None: the source does not know the previous close (never invented)
     volume: int
-    turnover: float
+    turnover: float | None  # None: the source does not know it (an end-of-day file without amounts)
     bids: tuple[Level, ...]
     asks: tuple[Level, ...]
     status: TickStatus = TickStatus.TRADING
@@ -90,12 +90,14 @@ class Tick:
     simulated_time: datetime | None = None
 
     @property
-    def change(self) -> float:
-        return round(self.price - self.prev_close, 2)
+    def change(self) -> float | None:
+        return round(self.price - self.prev_close, 2) if self.prev_close is not None else None
 
     @property
-    def change_pct(self) -> float:
-        return round((self.price - self.prev_close) / self.prev_close * 100, 2) if self.prev_close else 0.0
+    def change_pct(self) -> float | None:
+        if not self.prev_close:  # unknown (or a zero close no ratio can be taken of)
+            return None
+        return round((self.price - self.prev_close) / self.prev_close * 100, 2)
 
 
 @dataclass(frozen=True, slots=True)

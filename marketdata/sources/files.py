@@ -32,7 +32,7 @@ from marketdata.sources.base import (
     TradingCalendar,
     validate_period,
 )
-from marketdata.symbols import limit_ratio
+from marketdata.symbols import limit_prices, limit_ratio
 
 
 class PeriodNotAvailable(SourceError):
@@ -64,15 +64,16 @@ class FilesSource(DataSource):
             if not last_two:
                 continue
             bar = last_two[0]
-            prev = float(last_two[1].close) if len(last_two) > 1 else float(bar.open)
+            # The day before's close, or unknown: a symbol's first bar has none (its open is not one).
+            prev = float(last_two[1].close) if len(last_two) > 1 else None
             row = instruments.get(symbol)
             ratio = limit_ratio(row.board, row.kind, is_st=row.is_st) if row else None
+            up, down = limit_prices(prev, ratio) if prev is not None and ratio is not None else (None, None)
             ticks[symbol] = Tick(
                 symbol=symbol, time=bar.time, trading_day=bar.trading_day, price=float(bar.close),
                 open=float(bar.open), high=float(bar.high), low=float(bar.low), prev_close=prev, volume=bar.volume,
-                turnover=float(bar.turnover) if bar.turnover is not None else 0.0, bids=(), asks=(),
-                limit_up=round(prev * (1 + float(ratio)), 2) if ratio is not None else None,
-                limit_down=round(prev * (1 - float(ratio)), 2) if ratio is not None else None,
+                turnover=float(bar.turnover) if bar.turnover is not None else None, bids=(), asks=(),
+                limit_up=up, limit_down=down,
             )  # fmt: skip
         return ticks
 
