@@ -9,7 +9,6 @@ from typing import Any
 from marketdata.symbols import limit_prices  # one rule for every limit price Argus states
 
 
-
 def _when(row: Mapping[str, Any]) -> Any:
     return row.get("date", row.get("time"))
 
