@@ -10,7 +10,6 @@ BIN := $(VENV)/bin
 # supervisord's socket, pid file and log, and Celery beat's schedule (deploy/supervisord.conf)
 RUN_DIR := $(abspath $(or $(ARGUS_RUN_DIR),var/run))
 
-# `make soak` holds cached /latest load on 2 production workers for ten minutes (needs PostgreSQL and Redis)
 .PHONY: soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -44,6 +45,4 @@ class BoundedJSONParser(JSONParser):
         raw = stream.read() if stream is not None else b""
         if json_depth(raw) > MAX_DEPTH:
             raise ParseError(f"JSON nested more than {MAX_DEPTH} levels deep; send a flatter object")
-        import io
-
         return super().parse(io.BytesIO(raw), media_type, parser_context)

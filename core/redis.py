@@ -11,7 +11,6 @@ thread-safe (redis-py clients are) and its connection pool is bounded by ARGUS_R
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from typing import Any
 
@@ -98,19 +97,3 @@ def redis_client() -> Any:
     if client is None:
         raise RuntimeError("Redis is not configured (set REDIS_URL)")
     return client
-
-
-def shared_redis_reset() -> None:
-    """Close and forget every client (tests that point Redis elsewhere; after fork)."""
-    with _lock:
-        clients = list(_clients.values())
-        _clients.clear()
-        _async.clear()
-    for client in clients:
-        with contextlib.suppress(Exception):  # a client of a Redis that is gone closes as far as it can
-            client.close()
-
-
-def live_clients() -> int:
-    """How many clients this module holds (one per Redis URL in use; a test checks it stays so)."""
-    return len(_clients)

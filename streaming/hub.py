@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -194,14 +195,13 @@ class Hub:
     def renumber(self, connection: Connection, epoch: str) -> None:
         """`connection` counted in another epoch: reset it and send a fresh snapshot, in order."""
         logger.info("stream epoch is now %s: resetting a connection of %d symbols", epoch, len(connection.fields))
-        reason = RENUMBERED
-        connection.renumber(epoch, lambda: self._catch_up(connection, reason))
+        connection.renumber(epoch, functools.partial(self._catch_up, connection, RENUMBERED))
 
     def _catch_up_all(self) -> None:
         """The pub/sub subscription was down: pushes published meanwhile never reached this process."""
         for connection in list(self.connections):
             if connection.fields:
-                connection.resync(lambda c=connection: self._catch_up(c, MISSED))  # type: ignore[misc]
+                connection.resync(functools.partial(self._catch_up, connection, MISSED))
 
     async def _catch_up(self, connection: Connection, reason: str) -> None:
         """Run by the connection's writer: replay what each symbol missed in the current epoch; where

@@ -37,7 +37,7 @@ else:
     REDIS_URL = ""
 USE_REDIS = bool(REDIS_URL)
 # Production means external services; the periodic jobs then belong to Celery beat.
-ARGUS_PRODUCTION = bool(DATABASE_URL) or USE_REDIS
+ARGUS_PRODUCTION = not _paths.embedded  # the one definition, shared with argus_site/bootstrap.py
 ARGUS_EMBEDDED_JOBS = cfg.flag("ARGUS_EMBEDDED_JOBS", not USE_REDIS)
 
 ARGUS_LOG_DIR = _paths.log_dir  # "-": the console only

@@ -72,7 +72,7 @@ def current_source_if_built() -> DataSource | None:
 
 def source_is_current() -> bool:
     """Whether the process's source (if built) was built from today's ARGUS_DATA_SOURCE."""
-    return _source is None or _built_from == settings.ARGUS_DATA_SOURCE
+    return _source is None or current_source_if_built() is not None
 
 
 def reset_source() -> None:

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from cachemgr.keys import redis_key
-from monitoring.services.shared import shared_redis, warn_every
+from core.redis import shared_redis
+from monitoring.services.shared import warn_every
 
 logger = logging.getLogger("argus.monitoring")
 

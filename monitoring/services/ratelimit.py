@@ -22,8 +22,8 @@ from django.conf import settings
 
 from cachemgr.keys import redis_key
 from cachemgr.services.backends import outage as redis_outage
-from core.redis import ASYNC_TIMEOUT, async_redis
-from monitoring.services.shared import shared_redis, warn_every
+from core.redis import ASYNC_TIMEOUT, async_redis, shared_redis
+from monitoring.services.shared import warn_every
 
 logger = logging.getLogger("argus.api")
 

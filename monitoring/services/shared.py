@@ -1,15 +1,11 @@
-"""The shared Redis connection monitoring uses (None in the embedded default), and log throttling."""
+"""Log throttling for failures that repeat on every request (Redis down). The Redis client is core.redis."""
 
 from __future__ import annotations
 
 import logging
 import time
 
-from core.redis import shared_redis
-
 _last_warned: dict[str, float] = {}
-
-__all__ = ["shared_redis", "warn_every"]
 
 
 def warn_every(logger: logging.Logger, what: str, exc: BaseException, seconds: float = 10.0) -> None:

@@ -20,22 +20,16 @@ from typing import Any
 
 import pandas as pd
 
-from xtquant._data import (  # noqa: F401 - the vendor module exposes them as its own
+from xtquant._data import (
     DAILY,
     DETAILS,
     DIVIDENDS,
-    MINUTE_DAYS,
     MINUTES,
     SECTORS,
     SHANGHAI,
-    _detail,
     _group,
     _label,
-    _limit,
-    _load_daily,
-    _minutes_of,
     _ms,
-    _noisy,
     _snapshot,
 )
 
