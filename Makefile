@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # supervisord's socket, pid file and log, and Celery beat's schedule (deploy/supervisord.conf)
 RUN_DIR := $(abspath $(or $(ARGUS_RUN_DIR),var/run))
 
-.PHONY: soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
+.PHONY: system-packages soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Chromium (browser tests) and faketime (the faked-clock test stage), from Debian's packages.
+system-packages:
+	scripts/system-packages
+
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
@@ -39,7 +43,7 @@ reference: install
 run: reference
 	$(BIN)/python manage.py serve
 
-test: install-dev
+test: install-dev system-packages
 	scripts/test
 
 prod: production-env reference
