@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
+
+from core import clock
 
 
 def utc_timestamp() -> str:
     """Now, as the spec writes it: ISO 8601 in UTC with a Z."""
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return clock.iso_now()
 
 
 def success(data: Any = None, *, message: str = "操作成功", **extra: Any) -> dict[str, Any]:

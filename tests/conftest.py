@@ -47,6 +47,15 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def market_clock() -> Iterator[Any]:
+    """Pins core.clock: `market_clock(instant)` sets it (aware datetime) and returns the FrozenClock."""
+    from core import clock
+
+    yield clock.set_now
+    clock.reset()
+
+
+@pytest.fixture
 def services() -> None:
     """Marks a test that only means something on PostgreSQL + Redis (the ARGUS_TEST_SERVICES=1 pass)."""
     if not getattr(settings, "ARGUS_TEST_SERVICES", False):
@@ -96,12 +105,14 @@ def _fresh_singletons() -> Iterator[None]:
     """
     yield
     from cachemgr.services import backends, state
+    from core import clock
     from marketdata.sources import reset_source, source_is_current
     from monitoring.services.ratelimit import rate_limits_reset
     from pools.registry import registry
     from streaming import reset_streaming
     from streaming.directory import directory_reset
 
+    clock.reset()
     state.process_reset()
     backends.outages_reset()
     with contextlib.suppress(Exception):  # a test that stopped Redis must not fail the next one
