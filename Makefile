@@ -27,12 +27,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Chromium (browser tests) and faketime (the faked-clock test stage), from Debian's packages.
+# The JavaScript SDK's dependencies (ws, typescript for its type test), from its package-lock.json.
+clients/js/node_modules/.package-lock.json: clients/js/package.json clients/js/package-lock.json
+	cd clients/js && npm ci --no-audit --no-fund --silent
+
+# Chromium (browser tests), faketime (the faked-clock test stage) and Node.js + npm (the JS SDK), from Debian's packages.
 system-packages:
 	scripts/system-packages
 
 install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev
+install-dev: $(VENV)/.dev clients/js/node_modules/.package-lock.json
 
 reference: install
 	$(BIN)/python manage.py migrate --noinput
@@ -43,7 +47,7 @@ reference: install
 run: reference
 	$(BIN)/python manage.py serve
 
-test: install-dev system-packages
+test: system-packages install-dev
 	scripts/test
 
 prod: production-env reference

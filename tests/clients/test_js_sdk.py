@@ -1,0 +1,77 @@
+"""The JavaScript/TypeScript SDK (`clients/js`): its Node test suite and the spec's JS example, against a real server.
+
+`npm ci` runs first when `clients/js/node_modules` is missing (a fresh clone; `make install-dev`
+does it too). The server is a real `manage.py serve` with its feed running, so WebSocket pushes flow.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _unavailable
+from tests.support.paths import ROOT
+from tests.support.servers import argus_server
+
+JS = ROOT / "clients" / "js"
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+# The feed polls inside the server (the test settings switch the embedded jobs off) on the replay
+# clock, so pushes flow at any hour (the test settings' real clock has none outside sessions).
+SERVER_ENV = {"ARGUS_EMBEDDED_JOBS": "true", "ARGUS_FEED_INTERVAL": "1", "ARGUS_SIM_CLOCK": "replay"}
+
+
+def _node() -> str:
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        _unavailable("node and npm are not installed (scripts/system-packages installs them)")
+    assert node and npm
+    if not (JS / "node_modules" / "ws").is_dir() or not (JS / "node_modules" / "typescript").is_dir():
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=JS, check=True, timeout=300)
+    return node
+
+
+@pytest.fixture
+def server(tmp_path: Path, reference_data: None) -> Iterator[str]:
+    with argus_server(tmp_path, SERVER_ENV) as base:
+        yield base
+
+
+def _run(args: list[str], base: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ARGUS_URL": base, "NO_COLOR": "1"}
+    return subprocess.run(args, cwd=JS, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_the_js_sdk_passes_its_node_tests_against_a_real_server(server: str) -> None:
+    node = _node()
+    files = sorted(str(path.relative_to(JS)) for path in (JS / "test").glob("*.test.js"))
+    assert {"test/api.test.js", "test/stream.test.js", "test/types.test.js", "test/unit.test.js"} <= set(files)
+    result = _run([node, "--test", "--test-reporter=tap", *files], server, timeout=300)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "# fail 0" in result.stdout
+
+
+def test_the_spec_js_example_runs_verbatim_against_the_server(server: str, tmp_path: Path) -> None:
+    node = _node()
+    example = (JS / "examples" / "spec_example.mjs").read_text(encoding="utf-8")
+    assert example.count("http://localhost:8001") == 1
+    # Beside the original so `argus-mcp-client` resolves as it does for the example itself.
+    runnable = JS / "examples" / f".spec_example_{os.getpid()}.mjs"
+    runnable.write_text(example.replace("http://localhost:8001", server), encoding="utf-8")
+    try:
+        result = _run([node, str(runnable)], server, timeout=60)
+    finally:
+        runnable.unlink()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    # getLatestMarketData(...).then(data => console.log(data)): the envelope, both symbols, provenance
+    assert "success: true" in out and "'000001.SZ'" in out and "'000002.SZ'" in out
+    assert "simulated: true" in out
+    # the WebSocket: the subscribe the spec sends on open is acknowledged and its snapshot arrives
+    assert '收到数据: {"type":"subscribed"' in out
+    assert '收到数据: {"type":"snapshot"' in out
