@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cachemgr.schemas import (
+    ERRORS,
+    TAGS,
+    CacheClearQuery,
+    CacheClearResponse,
+    CacheConfigResponse,
+    CacheConfigUpdate,
+    CacheOptimizeResponse,
+    CacheStatsResponse,
+)
 from cachemgr.services import (
     cache_clear,
     cache_config,
@@ -22,11 +33,24 @@ from core.errors import InvalidParameter
 
 
 class CacheStatsView(APIView):
+    @extend_schema(
+        operation_id="cache_stats",
+        summary="Cache statistics (获取缓存统计)",
+        tags=TAGS,
+        responses={200: CacheStatsResponse, **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         return Response(success(cache_stats()))
 
 
 class CacheClearView(APIView):
+    @extend_schema(
+        operation_id="cache_clear",
+        summary="Clear the cache (清理缓存)",
+        tags=TAGS,
+        parameters=[CacheClearQuery],
+        responses={200: CacheClearResponse, **ERRORS},
+    )
     def delete(self, request: Request) -> Response:
         cache_type = request.query_params.get("cache_type") or "all"
         level = request.query_params.get("level") or None
@@ -44,6 +68,13 @@ class CacheClearView(APIView):
 
 
 class CacheOptimizeView(APIView):
+    @extend_schema(
+        operation_id="cache_optimize",
+        summary="Optimize the cache (优化缓存)",
+        tags=TAGS,
+        request=None,
+        responses={200: CacheOptimizeResponse, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         result = cache_optimize()
         return Response(
@@ -56,12 +87,32 @@ class CacheOptimizeView(APIView):
 
 
 class CacheConfigView(APIView):
+    @extend_schema(
+        operation_id="cache_config",
+        summary="Cache rules (获取缓存配置)",
+        tags=TAGS,
+        responses={200: CacheConfigResponse, **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         return Response(success(cache_config()))
 
+    @extend_schema(
+        operation_id="cache_config_patch",
+        summary="Change some fields of cache rules",
+        tags=TAGS,
+        request=CacheConfigUpdate,
+        responses={200: CacheConfigResponse, **ERRORS},
+    )
     def patch(self, request: Request) -> Response:
         return self._update(request, partial=True)
 
+    @extend_schema(
+        operation_id="cache_config_put",
+        summary="Replace cache rules (ttl, max_size, level and priority of each)",
+        tags=TAGS,
+        request=CacheConfigUpdate,
+        responses={200: CacheConfigResponse, **ERRORS},
+    )
     def put(self, request: Request) -> Response:
         return self._update(request, partial=False)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from core.errors import ERROR_CODES
-
 
 def _num(**kwargs: object) -> serializers.FloatField:
     return serializers.FloatField(**kwargs)  # type: ignore[arg-type]
@@ -144,15 +142,3 @@ class CalendarSchema(serializers.Serializer):
 
 class CalendarResponse(EnvelopeSchema):
     data = CalendarSchema()  # type: ignore[assignment]
-
-
-class ErrorDetailSchema(serializers.Serializer):
-    code = serializers.ChoiceField(choices=list(ERROR_CODES))
-    message = serializers.CharField()
-    details = serializers.CharField(allow_null=True, help_text="what to fix")
-
-
-class ErrorResponse(serializers.Serializer):
-    success = serializers.BooleanField()
-    error = ErrorDetailSchema()
-    timestamp = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,16 +12,43 @@ from core.errors import InvalidParameter
 from pools import services
 from pools.models import ServerNode
 from pools.payloads import health_details, pool_detail, pool_summary
+from pools.schemas import (
+    ADDRESS,
+    POOL_NAME,
+    TAGS,
+    NodeAddResponse,
+    NodeRemoveResponse,
+    PoolCreateResponse,
+    PoolDeleteResponse,
+    PoolDetailResponse,
+    PoolHealthResponse,
+    PoolListResponse,
+    PoolScaleResponse,
+    errors,
+)
 from pools.selectors import pool_get, pool_list, pool_measure
 from pools.serializers import NodeSerializer, PoolCreateSerializer, ScaleSerializer
 
 
 class PoolListView(APIView):
+    @extend_schema(
+        operation_id="pools_list",
+        summary="List pools (获取连接池列表)",
+        tags=TAGS,
+        responses={200: PoolListResponse, **errors(not_found=False)},
+    )
     def get(self, request: Request) -> Response:
         """Every pool with its measured connections."""
         pools = [pool_summary(pool, pool_measure(name=pool.name)) for pool in pool_list()]
         return Response(success(pools=pools, total_pools=len(pools)))
 
+    @extend_schema(
+        operation_id="pools_create",
+        summary="Create a pool (创建连接池)",
+        tags=TAGS,
+        request=PoolCreateSerializer,
+        responses={201: PoolCreateResponse, **errors(not_found=False)},
+    )
     def post(self, request: Request) -> Response:
         """Create a pool and its nodes."""
         serializer = PoolCreateSerializer(data=request.data)
@@ -37,11 +65,25 @@ class PoolListView(APIView):
 
 
 class PoolDetailView(APIView):
+    @extend_schema(
+        operation_id="pools_detail",
+        summary="A pool's metrics and config (获取连接池详情)",
+        tags=TAGS,
+        parameters=[POOL_NAME],
+        responses={200: PoolDetailResponse, **errors()},
+    )
     def get(self, request: Request, pool_name: str) -> Response:
         """One pool's measured metrics and its config."""
         pool = pool_get(name=pool_name)
         return Response(success(**pool_detail(pool, pool_measure(name=pool.name))))
 
+    @extend_schema(
+        operation_id="pools_delete",
+        summary="Delete a pool",
+        tags=TAGS,
+        parameters=[POOL_NAME],
+        responses={200: PoolDeleteResponse, **errors()},
+    )
     def delete(self, request: Request, pool_name: str) -> Response:
         """Delete a pool; every process closes its connections."""
         services.pool_delete(name=pool_name)
@@ -49,6 +91,14 @@ class PoolDetailView(APIView):
 
 
 class PoolScaleView(APIView):
+    @extend_schema(
+        operation_id="pools_scale",
+        summary="Scale a pool (手动扩缩容)",
+        tags=TAGS,
+        parameters=[POOL_NAME],
+        request=ScaleSerializer,
+        responses={200: PoolScaleResponse, **errors()},
+    )
     def post(self, request: Request, pool_name: str) -> Response:
         """Set the pool's size within min_size..max_size."""
         serializer = ScaleSerializer(data=request.data)
@@ -66,6 +116,14 @@ class PoolScaleView(APIView):
 
 
 class PoolHealthCheckView(APIView):
+    @extend_schema(
+        operation_id="pools_health_check",
+        summary="Probe every node now (健康检查)",
+        tags=TAGS,
+        parameters=[POOL_NAME],
+        request=None,
+        responses={200: PoolHealthResponse, **errors()},
+    )
     def post(self, request: Request, pool_name: str) -> Response:
         """Probe every node of the pool now."""
         nodes = services.pool_health_check(name=pool_name)
@@ -78,6 +136,14 @@ class PoolHealthCheckView(APIView):
 
 
 class PoolNodesView(APIView):
+    @extend_schema(
+        operation_id="pools_node_add",
+        summary="Add a node to a pool",
+        tags=TAGS,
+        parameters=[POOL_NAME],
+        request=NodeSerializer,
+        responses={201: NodeAddResponse, **errors()},
+    )
     def post(self, request: Request, pool_name: str) -> Response:
         """Add a node to the pool."""
         serializer = NodeSerializer(data=request.data)
@@ -100,6 +166,13 @@ class PoolNodesView(APIView):
 
 
 class PoolNodeDetailView(APIView):
+    @extend_schema(
+        operation_id="pools_node_remove",
+        summary="Remove a node (host:port) from a pool",
+        tags=TAGS,
+        parameters=[POOL_NAME, ADDRESS],
+        responses={200: NodeRemoveResponse, **errors()},
+    )
     def delete(self, request: Request, pool_name: str, address: str) -> Response:
         """Remove node host:port from the pool."""
         host, _, port = address.rpartition(":")

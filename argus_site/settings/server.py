@@ -125,7 +125,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Argus market data API",
-    "DESCRIPTION": "China A-share market data: REST, WebSocket and MCP.",
+    "DESCRIPTION": (
+        "China A-share market data: REST, WebSocket and MCP. Every market-data answer says where it came from "
+        "(`source`: the source's name, `simulated`, `as_of`).\n\n"
+        "The WebSocket protocol (`/ws/market_data`: subscribe, resume, epochs, pushes) is described as an "
+        "AsyncAPI 3 document: [/api/asyncapi.yaml](/api/asyncapi.yaml), rendered at [/api/asyncapi/](/api/asyncapi/)."
+    ),
+    "TAGS": [
+        {"name": "market data", "description": "the spec's 市场数据 API"},
+        {"name": "market_data (node to node)", "description": "what gateways (the upstream source) read from nodes"},
+        {"name": "cache", "description": "the spec's 缓存管理 API"},
+        {"name": "pools", "description": "the spec's 连接池管理 API"},
+        {"name": "monitoring", "description": "the spec's 系统监控 API and Prometheus metrics"},
+    ],
+    # One name for the health states that /health and the pool list share.
+    "ENUM_NAME_OVERRIDES": {"HealthStatusEnum": ["healthy", "degraded", "unhealthy"]},
     "VERSION": ARGUS_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

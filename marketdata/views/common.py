@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from core.envelope import success
 from core.errors import InvalidParameter, MissingParameter, _drf_details
 from core.renderers import dumps
-from marketdata.schemas import ErrorResponse
+from core.schemas import ErrorResponse
 
 JSON = "application/json"
 ERROR_RESPONSES = {

@@ -58,6 +58,7 @@ def history_envelope(result: HistoryResult, *, response_time_ms: float) -> dict[
 class HistoryView(APIView):
     @extend_schema(
         operation_id="market_data_history",
+        tags=["market data"],
         summary="History bars (获取历史行情数据)",
         parameters=[HistoryQuery],
         responses={

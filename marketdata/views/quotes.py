@@ -32,6 +32,7 @@ def latest_envelope(result: QuotesResult, *, response_time_ms: float) -> dict[st
 class LatestView(APIView):
     @extend_schema(
         operation_id="market_data_latest",
+        tags=["market data"],
         summary="Latest quotes (获取最新行情数据)",
         parameters=[LatestQuery],
         responses={200: LatestResponse, **ERROR_RESPONSES},
@@ -47,6 +48,7 @@ class LatestView(APIView):
 class FullView(APIView):
     @extend_schema(
         operation_id="market_data_full",
+        tags=["market data"],
         summary="Full quotes: basic, order book, recent trades (获取完整行情数据)",
         parameters=[FullQuery],
         responses={200: FullResponse, **ERROR_RESPONSES},

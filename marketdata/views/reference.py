@@ -16,6 +16,7 @@ from marketdata.views.common import ERROR_RESPONSES, Stopwatch, json_response, p
 class InstrumentDetailView(APIView):
     @extend_schema(
         operation_id="market_data_instrument_detail",
+        tags=["market data"],
         summary="Instrument details (获取股票基本信息)",
         parameters=[InstrumentQuery],
         responses={200: InstrumentResponse, **ERROR_RESPONSES},
@@ -36,6 +37,7 @@ class InstrumentDetailView(APIView):
 class TradingDatesView(APIView):
     @extend_schema(
         operation_id="market_data_trading_dates",
+        tags=["market data"],
         summary="Trading calendar (获取交易日历)",
         parameters=[TradingDatesQuery],
         responses={200: CalendarResponse, **ERROR_RESPONSES},
