@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from argus_site.docs import asyncapi_page, asyncapi_yaml
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("monitoring.urls")),
@@ -12,6 +14,8 @@ urlpatterns = [
     path("api/v1/connection_pool/", include("pools.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/asyncapi.yaml", asyncapi_yaml, name="asyncapi"),
+    path("api/asyncapi/", asyncapi_page, name="asyncapi-docs"),
 ]
 
 handler400 = "core.errors.handler400"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -21,6 +22,21 @@ from marketdata.payloads import QUOTE_FIELDS
 from marketdata.symbols import InvalidSymbol, parse_symbol
 
 ACTIONS = ("subscribe", "unsubscribe", "get_stats", "ping")
+# Every frame type the server sends (tests/ws/test_asyncapi.py checks the code sends no other and that
+# the AsyncAPI document describes each).
+SERVER_MESSAGES = (
+    "subscribed",
+    "snapshot",
+    "market_data",
+    "reset",
+    "unsubscribed",
+    "status",
+    "stats",
+    "pong",
+    "error",
+)
+# The protocol as an AsyncAPI 3 document, served at /api/asyncapi.yaml and rendered at /api/asyncapi/.
+ASYNCAPI_DOCUMENT = Path(__file__).with_name("asyncapi.yaml")
 # Every push carries these, whatever fields were asked for.
 ALWAYS = ("symbol", "seq", "trading_day", "timestamp")
 FIELDS = tuple(f for f in QUOTE_FIELDS if f not in ALWAYS)
