@@ -8,7 +8,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from core.errors import ApiError, ServiceUnavailable, Unauthorized
+from core.errors import ApiError, DatabaseUnavailable, ServiceUnavailable, Unauthorized
 from monitoring.services.apikeys import api_key_digest, api_key_from_scope
 from monitoring.services.guard import websocket_authenticate
 from monitoring.services.metrics import ws_connection_closed, ws_connection_opened
@@ -16,6 +16,7 @@ from streaming import get_hub
 from streaming.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHORIZED,
     error_frame,
 )
@@ -51,7 +52,7 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
         except ApiError as refused:
             # Accept first, so the client reads why before the close.
             await self.send(text_data=error_frame(refused))
-            await self.close(code=CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN)
+            await self.close(code=_close_code(refused))
             return
         session = Session(self._send_text, self._close)
         session.connection.key = key
@@ -99,3 +100,10 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
 
     async def _close(self, code: int) -> None:
         await self.close(code=code)
+
+
+def _close_code(refused: ApiError) -> int:
+    """4401/4403 for a key refused; 1013 (try again later) when the key could not be checked at all."""
+    if isinstance(refused, DatabaseUnavailable):
+        return CLOSE_TRY_AGAIN_LATER
+    return CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN

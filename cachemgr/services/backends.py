@@ -97,6 +97,20 @@ def outages_reset() -> None:
             breaker._retry_at = 0.0
 
 
+def degraded_note() -> str | None:
+    """What a reader served now should be told when a shared cache level is in an outage, else None.
+
+    Answers are still true (they come from the levels that answer, or from the source), only slower
+    and possibly older: `cache_age_seconds` says how old.
+    """
+    now = time.monotonic()
+    down = [(o.what, o.down_since) for o in (outage, l3_outage) if o.down_since is not None]
+    if not down:
+        return None
+    parts = [f"{what} unreachable for {max(0, int(now - since))} s" for what, since in down]
+    return "; ".join(parts) + "; served from the cache levels that answer and the data source"
+
+
 def level_down(level: str) -> bool:
     """Whether `level` is in an outage right now."""
     return (outage if level == "L2" else l3_outage).down_since is not None

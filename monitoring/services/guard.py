@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
-from core.errors import Forbidden, RateLimitExceeded, Unauthorized
+from core.errors import (
+    DATABASE_RETRY_AFTER,
+    DatabaseUnavailable,
+    Forbidden,
+    RateLimitExceeded,
+    Unauthorized,
+    database_unavailable,
+)
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
@@ -36,7 +44,14 @@ def access_check(policy: Policy, raw_key: str | None) -> ApiKey | None:
                 f"this endpoint needs an API key with scope {policy.scope}; send Authorization: Bearer <key>"
             )
         return None
-    key = api_key_authenticate(raw_key)
+    try:
+        key = api_key_authenticate(raw_key)
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"the API key could not be checked: the database cannot be reached; retry in {DATABASE_RETRY_AFTER} s"
+        ) from exc
     if key is None:
         raise Unauthorized("the API key is unknown or revoked; ask an operator for a valid key")
     if policy.scope is not None and not key.has_scope(policy.scope):
