@@ -41,6 +41,25 @@ def test_a_stale_feed_degrades_health(client: Client) -> None:
     assert (body["status"], body["details"]["feed"]["status"]) == ("healthy", "healthy")
 
 
+def test_no_feed_though_symbols_are_followed_degrades_health(client: Client) -> None:
+    """The guide's configuration without Celery once said healthy while nothing was pushed."""
+    from streaming import get_store, reset_streaming
+
+    reset_streaming()
+    cache.delete(feed_status_key())
+    assert client.get("/health").json()["details"]["feed"]["status"] != "degraded"  # nothing followed: none due
+    from asgiref.sync import async_to_sync
+
+    async_to_sync(get_store().touch)(["000001.SZ"])  # what a web process does for its subscribed symbols
+    try:
+        body = client.get("/health").json()
+        assert (body["status"], body["details"]["feed"]["status"]) == ("degraded", "degraded")
+        assert "1 subscribed symbol" in body["details"]["feed"]["detail"]
+        assert "manage.py feed" in body["details"]["feed"]["detail"]
+    finally:
+        reset_streaming()
+
+
 def _health(base: str) -> dict[str, object]:
     response = httpx.get(f"{base}/health", timeout=10)
     assert response.status_code == 200  # degraded still serves
