@@ -142,3 +142,9 @@ ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
 # Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
 # rate limits); empty leaves /mcp open, as REST is when API keys are off.
 ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
+# Stateless Streamable HTTP: every /mcp request stands alone (no Mcp-Session-Id), so any worker can
+# answer it. With several web processes behind one port a session kept in one process's memory is
+# unknown to the others (404 "Session not found" for the calls that land elsewhere), so `serve`
+# turns this on whenever it starts more than one worker; a single process keeps sessions, which
+# server-initiated notifications (resources/subscribe) need. Set it to force either way.
+ARGUS_MCP_HTTP_STATELESS = cfg.flag("ARGUS_MCP_HTTP_STATELESS", False)
