@@ -135,3 +135,28 @@ def test_request_bodies_are_bounded_before_anything_reads_them(ws_server: int, s
     small = httpx.post(url, content=iter([b"{", b"}"]), headers={"Content-Type": "application/json"}, timeout=30)
     assert small.status_code == 200, small.text
     assert httpx.get(f"http://127.0.0.1:{ws_server}/health", timeout=10).status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_request_heads_are_bounded_by_the_served_protocol(tmp_path: Any) -> None:
+    """httptools alone accepted a 10 MB header; `serve` answers 431 in the envelope past ARGUS_MAX_HEADER_BYTES."""
+    import socket
+
+    from tests.support.servers import argus_server
+
+    with argus_server(tmp_path, {"ARGUS_MAX_HEADER_BYTES": "8192"}) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            # 20 KB of a header that never ends: the server must not wait for (or keep) the rest.
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 431"), answer[:200]
+        error = json.loads(body)["error"]
+        assert error["code"] == "INVALID_PARAMETER" and "more than 8192 bytes" in error["details"]
+        # A normal request (an API key header and cookies included) still passes, and the server serves on.
+        ok = httpx.get(f"{base}/health", headers={"X-Api-Key": "k" * 60, "Cookie": "c=" + "v" * 2000}, timeout=10)
+        assert ok.status_code == 200

@@ -37,6 +37,7 @@ class Command(BaseCommand):
             port=settings.ARGUS_PORT,
             workers=workers,
             lifespan="on",
+            http="argus_site.http:BoundedHttpToolsProtocol",  # a bound on request heads
             ws_per_message_deflate=False,
             # Frames up to 1 MiB reach the consumer, which answers oversized messages with an error;
             # protocol pings keep NATs open and close peers that miss them.
