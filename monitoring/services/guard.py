@@ -107,6 +107,24 @@ def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
     return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))
 
 
+async def websocket_handshake_limit(scope: Mapping[str, Any], key_prefix: str | None) -> RateDecision | None:
+    """Count one handshake against /ws/market_data's rate class (the spec's 1000 per minute), per key,
+    else per address; raises RATE_LIMIT_EXCEEDED past it. In the event loop: never blocks it."""
+    policy = policy_for(str(scope.get("path", "/ws/market_data")), "GET")
+    if policy is EXEMPT or policy.rate_class is None:
+        return None
+    ip = (scope.get("client") or ("", 0))[0]
+    client = f"key:{key_prefix}" if key_prefix is not None else f"ip:{ip or 'unknown'}"
+    decision = await rate_limit_hit_async(f"handshake:{client}", policy.rate_class)
+    if decision is not None and not decision.allowed:
+        raise RateLimitExceeded(
+            f"too many WebSocket handshakes from this client: at most {decision.limit} per window; "
+            f"reconnect in {decision.reset_seconds} s (keep one connection and subscribe on it)",
+            headers=decision.headers(),
+        )
+    return decision
+
+
 def mcp_guard(headers: Mapping[str, str], client_ip: str) -> None:
     """For ARGUS_MCP_HTTP_GUARD: /mcp behind the same keys and real-time limit as REST (raises ApiError)."""
     raw_key = raw_key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
