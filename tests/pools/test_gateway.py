@@ -164,9 +164,8 @@ def test_a_node_hung_under_gateway_traffic(quick_gateway: str, two_nodes: list[N
             response = client.get(f"{API}/history", {"symbols": symbol, **month, "use_cache": "false"})
             took.append(round(time.monotonic() - started, 2))
             assert response.status_code == 200, response.content[:300]
-        print(f"requests with one of two nodes hung (pool timeout 1 s): {took} s")
-        assert max(took) < 1.0 + 3.0  # at most one deadline, then the other node
-        assert sorted(took)[len(took) // 2] < 0.8  # after the first, the hung node is out of rotation
+        assert max(took) < 1.0 + 3.0, took  # at most one deadline, then the other node
+        assert sorted(took)[len(took) // 2] < 0.8, took  # after the first, the hung node is out of rotation
     finally:
         os.kill(second.process.pid, signal.SIGCONT)
     nodes = {n.port: n for n in pool_health_check(name=quick_gateway)}
