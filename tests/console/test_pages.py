@@ -120,3 +120,57 @@ def test_static_files_are_served() -> None:
     for path in ("/static/console/console.css", "/static/console/market.js", "/favicon.ico"):
         response = client.get(path, follow=True)
         assert response.status_code == 200, path
+
+
+def test_market_page_starts_rows_in_their_limit_or_suspended_state(staff_client: Client) -> None:
+    """A stock at its limit (or suspended) is shown so from the first paint, not only after a change."""
+    from marketdata.models import Instrument
+    from marketdata.sources import get_source
+    from marketdata.sources.base import TickStatus
+
+    symbols = list(Instrument.objects.stocks().values_list("symbol", flat=True))
+    ticks = get_source().latest_ticks(symbols)
+    special = {tick.status: symbol for symbol, tick in ticks.items() if tick.status != TickStatus.TRADING}
+    suspended = [s for s in symbols if s not in ticks]  # a suspended day has no tick at all
+    if not special and not suspended:
+        pytest.skip("no stock of the simulated market is at a limit or suspended today")
+    asked = [*special.values(), *suspended[:1]]
+    body = staff_client.get(f"/console/market/?symbols={','.join(asked)}").content.decode()
+    for status, symbol in special.items():
+        row = body[body.index(f'<tr data-symbol="{symbol}"') :]
+        row = row[: row.index(">")]
+        assert f'data-state="{status.value}"' in row and f'class="{status.value}' in row
+        tick = ticks[symbol]
+        if tick.limit_up is not None:
+            assert f'data-limit-up="{tick.limit_up}"' in row
+    for symbol in suspended[:1]:
+        row = body[body.index(f'<tr data-symbol="{symbol}"') :]
+        assert 'data-state="pending"' in row[: row.index(">")]
+
+
+def test_pools_and_nodes_are_shown_with_their_health(staff_client: Client) -> None:
+    from pools.models import ServerNode
+    from pools.services.config import pool_create
+
+    config = {
+        "min_size": 1,
+        "max_size": 4,
+        "initial_size": 2,
+        "timeout": 5.0,
+        "max_idle_time": 30.0,
+        "health_check_interval": 60.0,
+        "auto_scale": False,
+        "scale_factor": 1.5,
+        "scale_threshold": 0.8,
+        "load_balance_strategy": "round_robin",
+    }
+    nodes = [{"host": "10.0.0.1", "port": 8001}, {"host": "10.0.0.2", "port": 8001}]
+    pool_create(name="console-pool", config=config, server_nodes=nodes)
+    ServerNode.objects.filter(host="10.0.0.1").update(healthy=True, response_time_ms=12.5)
+    ServerNode.objects.filter(host="10.0.0.2").update(healthy=False, last_error="connection refused")
+    body = staff_client.get("/console/").content.decode()
+    panel = body[body.index('data-testid="pools"') :]
+    panel = panel[: panel.index("</section>")]
+    assert 'data-pool="console-pool"' in panel and "0 of 2 in use" in panel
+    assert "10.0.0.1:8001" in panel and "12.5 ms" in panel and "state-healthy" in panel
+    assert "10.0.0.2:8001" in panel and 'title="connection refused">unhealthy' in panel
