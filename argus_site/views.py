@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from argus_site.console import console_figures, market_status
+from marketdata.models import Instrument
 from marketdata.sources import get_source
 from marketdata.symbols import InvalidSymbol, parse_symbol
 from streaming.services.feed import feed_status
@@ -74,13 +75,12 @@ def _initial_rows(symbols: list[str]) -> list[dict[str, Any]]:
     The WebSocket sends a symbol's `status` only when it changes, so a page opened while a stock is
     at its limit or suspended learns it here; later pushes and status frames keep it current.
     """
+    names = dict(Instrument.objects.filter(symbol__in=symbols).values_list("symbol", "name"))
     try:
-        source = get_source()
-        ticks = source.latest_ticks(symbols)
-        names = {s: (info.name if (info := source.instrument(s)) else "") for s in symbols}
+        ticks = get_source().latest_ticks(symbols)
     except Exception:
         logger.warning("market page: the source's ticks are unavailable", exc_info=True)
-        ticks, names = {}, {}
+        ticks = {}
     try:
         stale = set(feed_status()["stale_symbols"])
     except Exception:

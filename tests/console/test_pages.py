@@ -174,3 +174,15 @@ def test_pools_and_nodes_are_shown_with_their_health(staff_client: Client) -> No
     assert 'data-pool="console-pool"' in panel and "0 of 2 in use" in panel
     assert "10.0.0.1:8001" in panel and "12.5 ms" in panel and "state-healthy" in panel
     assert "10.0.0.2:8001" in panel and 'title="connection refused">unhealthy' in panel
+
+
+def test_celery_runs_of_periodic_jobs_are_recorded(settings: Any) -> None:
+    """A Celery worker records each run of a periodic job (task_prerun/task_postrun), as the embedded scheduler does."""
+    from monitoring.tasks import alerts_evaluate
+
+    settings.ARGUS_ALERT_WEBHOOK_URL = ""
+    before = clock.timestamp()
+    alerts_evaluate.apply()
+    run = {row["name"]: row for row in job_runs()}["alerts-evaluate"]
+    assert run["ok"] is True and run["last_run"] is not None and run["last_run"] >= before - 1
+    assert run["next_run"] == run["last_run"] + settings.ARGUS_PERIODIC_JOBS["alerts-evaluate"]["interval"]

@@ -28,7 +28,10 @@ def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run scripts/system-packages (make test runs it)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        # Chromium runs on the real clock even when the suite runs under libfaketime (a faked or
+        # frozen clock stalls its timers); the pages' times come from the server anyway.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"], env=env)
         try:
             yield browser
         finally:
