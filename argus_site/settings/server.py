@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "argus_site.middleware.ExchangeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -103,11 +104,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
+# The admin and the console print times in ARGUS_EXCHANGE_TZ (argus_site.middleware) with the zone
+# shown: "2026-12-02 20:37:34 CST (+0800)".
+FORMAT_MODULE_PATH = ["argus_site.formats"]
 
 STATIC_URL = "static/"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
 # topology needs a collectstatic step or a separate web server for them.
 WHITENOISE_USE_FINDERS = True
+# Our own pages' CSS and JS (static/console/) and the vendored charting library (static/vendor/,
+# copied from npm by `make install`; see scripts/static-vendor).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- REST framework and the OpenAPI schema ---
 # Answer fully cached GET /latest and /history in the event loop, without Django's thread hops.
