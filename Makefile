@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # supervisord's socket, pid file and log, and Celery beat's schedule (deploy/supervisord.conf)
 RUN_DIR := $(abspath $(or $(ARGUS_RUN_DIR),var/run))
 
-.PHONY: system-packages soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
+.PHONY: system-packages static-vendor soak run test prod prod-status prod-dev production-env install install-dev reference bench bench-http bench-ws clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ clients/js/node_modules/.package-lock.json: clients/js/package.json clients/js/p
 system-packages:
 	scripts/system-packages
 
-install: $(VENV)/.runtime
-install-dev: $(VENV)/.dev clients/js/node_modules/.package-lock.json
+# The console's charting library (lightweight-charts, from npm) copied into static/vendor/.
+CHARTS_JS := static/vendor/lightweight-charts.standalone.production.js
+$(CHARTS_JS): package.json package-lock.json
+	scripts/static-vendor
+	touch $@
+static-vendor: $(CHARTS_JS)
+
+install: $(VENV)/.runtime $(CHARTS_JS)
+install-dev: $(VENV)/.dev $(CHARTS_JS) clients/js/node_modules/.package-lock.json
 
 reference: install
 	$(BIN)/python manage.py migrate --noinput
@@ -76,7 +83,7 @@ bench-ws: install-dev
 	$(BIN)/python bench/ws_fanout.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules static/vendor
 
 # Ten minutes of cached /latest load on two production web workers; fails unless their memory stays
 # flat (CI runs the same test for 20 s). Needs PostgreSQL and Redis on 127.0.0.1.

@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from argus_site.lifespan import Lifespan  # noqa: E402
+from core.limits import BodyLimit  # noqa: E402
 from core.websocket import KnownPaths  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
 from mcpserver.http import MCPMount  # noqa: E402
@@ -21,19 +22,25 @@ from monitoring.asgi import MonitoredFastPath  # noqa: E402
 from monitoring.security import websocket_origin_validator  # noqa: E402
 from streaming.routing import WEBSOCKET_PATHS, websocket_urlpatterns  # noqa: E402
 
-# /mcp (MCP Streamable HTTP) is routed before Django; see mcpserver/http.py.
-application = MCPMount(
-    Lifespan(
-        ProtocolTypeRouter(
-            {
-                # Cached /latest and /history answered in the event loop (rate limits and metrics
-                # applied by MonitoredFastPath); everything else goes to Django.
-                "http": MonitoredFastPath(CachedReadFastPath(django_http), django_http)
-                if settings.ARGUS_HTTP_FAST_PATH
-                else django_http,
-                # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
-                "websocket": KnownPaths(websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS),
-            }
+# Request bodies are bounded before anything reads them (core/limits.py); /mcp (MCP Streamable
+# HTTP) is routed before Django, see mcpserver/http.py.
+application = BodyLimit(
+    MCPMount(
+        Lifespan(
+            ProtocolTypeRouter(
+                {
+                    # Cached /latest and /history answered in the event loop (rate limits and metrics
+                    # applied by MonitoredFastPath); everything else goes to Django.
+                    "http": MonitoredFastPath(CachedReadFastPath(django_http), django_http)
+                    if settings.ARGUS_HTTP_FAST_PATH
+                    else django_http,
+                    # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
+                    "websocket": KnownPaths(
+                        websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS
+                    ),
+                }
+            )
         )
-    )
+    ),
+    lambda: settings.DATA_UPLOAD_MAX_MEMORY_SIZE,  # ARGUS_MAX_REQUEST_BYTES
 )

@@ -4,8 +4,10 @@ Run exactly one beat per deployment: two beats run every periodic task twice (ce
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 from argus_site.bootstrap import bootstrap
 
@@ -15,3 +17,37 @@ bootstrap()
 app = Celery("argus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+# The console's record of each periodic job's runs (monitoring.services.jobs), as the embedded
+# scheduler keeps it: start on prerun, result on postrun (state SUCCESS or not).
+_started: dict[str, float] = {}
+
+
+def _job_name(task: Any) -> str | None:
+    from django.conf import settings
+
+    return next((name for name, job in settings.ARGUS_PERIODIC_JOBS.items() if job["task"] == task.name), None)
+
+
+@task_prerun.connect
+def _job_started(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
+    if task is not None and task_id and _job_name(task):
+        from core import clock
+
+        _started[task_id] = clock.timestamp()
+
+
+@task_postrun.connect
+def _job_finished(
+    task_id: str | None = None, task: Any = None, retval: Any = None, state: str | None = None, **kwargs: Any
+) -> None:
+    name = _job_name(task) if task is not None else None
+    if not name or not task_id:
+        return
+    from core import clock
+    from monitoring.services.jobs import job_record
+
+    started = _started.pop(task_id, None) or clock.timestamp()
+    ok = state == "SUCCESS"
+    job_record(name, started=started, finished=clock.timestamp(), ok=ok, detail="" if ok else repr(retval)[:300])

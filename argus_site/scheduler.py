@@ -13,6 +13,9 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
+from core import clock
+from monitoring.services.jobs import job_record
+
 logger = logging.getLogger("argus.scheduler")
 
 
@@ -27,10 +30,17 @@ def _resolve(jobs: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Callable[
 
 
 async def _run_once(name: str, func: Callable[[], Any]) -> None:
+    started = clock.timestamp()
+    ok, detail = True, ""
     try:
         await asyncio.to_thread(func)
-    except Exception:
+    except Exception as exc:
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
         logger.exception("periodic job %s failed", name)
+    try:  # the console's record of the run (on a thread: L2 may be Redis)
+        await asyncio.to_thread(job_record, name, started=started, finished=clock.timestamp(), ok=ok, detail=detail)
+    except Exception:
+        logger.exception("could not record the run of periodic job %s", name)
 
 
 async def run_periodic_jobs(jobs: Mapping[str, Mapping[str, Any]]) -> None:

@@ -1,12 +1,20 @@
 """Routes. Each app owns its `urls.py`; unknown routes answer NOT_FOUND in the spec's envelope."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from argus_site import views
 from argus_site.docs import asyncapi_page, asyncapi_yaml
 
 urlpatterns = [
+    path("", views.landing, name="landing"),
+    # Browsers ask for /favicon.ico on every page (the admin's too): answer it rather than a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("console/favicon.svg"), permanent=True)),
+    path("console/", views.console, name="console"),
+    path("console/market/", views.market, name="console-market"),
     path("admin/", admin.site.urls),
     path("", include("monitoring.urls")),
     path("api/v1/market_data/", include("marketdata.urls")),

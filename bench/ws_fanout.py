@@ -348,6 +348,7 @@ def main() -> int:
     env = server_env(port, fast_path=True)
     env.update(
         ARGUS_WS_MAX_CONNECTIONS=str(args.connections),  # per process; the default (1000) is the spec's
+        ARGUS_RATE_LIMIT_WEBSOCKET="1000000000",  # one load generator is one client: its handshakes are not a flood
         ARGUS_WS_HEARTBEAT_INTERVAL="120",
     )
     pub = None

@@ -124,3 +124,11 @@ def feed_status_key() -> str:
 def stream_key(*parts: object) -> str:
     """Raw Redis names of the live-quote stream: sequences, replay streams, pub/sub channel, locks, registries."""
     return redis_key("stream", *parts)
+
+
+def job_run_key(name: str) -> str:
+    """A periodic job's last run: {"started": epoch s, "finished": epoch s, "ok": bool, "detail": text}.
+
+    Written by whoever runs the job (the embedded scheduler, a Celery worker); read by the console.
+    """
+    return cache_key("jobs", name)

@@ -112,6 +112,19 @@ class DatabaseFailure(ApiError):
     code = "DATABASE_ERROR"
 
 
+class DatabaseUnavailable(ApiError):
+    """The database cannot be reached right now: DATABASE_ERROR with 503 and Retry-After (retry)."""
+
+    code = "DATABASE_ERROR"
+
+    def __init__(self, details: Any = None) -> None:
+        super().__init__(details, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+    @property
+    def http_status(self) -> int:
+        return 503
+
+
 class XtQuantError(ApiError):
     code = "XTQUANT_ERROR"
 
@@ -185,9 +198,13 @@ def _log_unavailable(exc: BaseException) -> None:
 
 
 def status_of(code: str, exc: BaseException | None = None) -> int:
-    """The HTTP status for `code`: the table's, except 503 for a database that cannot be reached."""
+    """The HTTP status for `code`: the table's, except 503 for a database that cannot be reached, and
+    the status an error of ours or a source's carries itself (504 TIMEOUT, a node's 4xx)."""
     if code == "DATABASE_ERROR" and exc is not None and database_unavailable(exc):
         return 503
+    carried = getattr(exc, "http_status", None)
+    if isinstance(carried, int) and getattr(exc, "error_code", None) == code:
+        return carried
     return ERROR_CODES[code][0]
 
 

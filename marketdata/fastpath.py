@@ -34,7 +34,7 @@ from marketdata.views.quotes import latest_envelope
 logger = logging.getLogger("argus.fastpath")
 
 _TRUE = {"true", "True", "1"}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
 Params = dict[str, str]
 

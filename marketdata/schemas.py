@@ -22,6 +22,11 @@ class EnvelopeSchema(serializers.Serializer):
     source = ProvenanceSchema()  # type: ignore[assignment]
     cache_hit = serializers.BooleanField(required=False)
     cache_age_seconds = _num(allow_null=True, required=False, help_text="age of the oldest cached value served")
+    degraded = serializers.CharField(
+        required=False,
+        help_text="present only while a shared cache level (Redis, the L3 table) is down: what is down and "
+        "since when; the data is still true, served from the levels that answer and the source",
+    )
 
 
 class QuoteSchema(serializers.Serializer):

@@ -14,7 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
-SYMBOL_RE = re.compile(r"^(\d{6})\.(SH|SZ|BJ)$")
+# ASCII digits only: \d would also take full-width (０-９) and other Unicode digits.
+SYMBOL_RE = re.compile(r"^([0-9]{6})\.(SH|SZ|BJ)$")
 
 
 class Market(models.TextChoices):
@@ -121,6 +122,11 @@ def parse_symbol(text: str) -> SymbolInfo:
     symbol = text.strip().upper()
     match = SYMBOL_RE.match(symbol)
     if match is None:
+        if any(not ch.isascii() for ch in symbol):
+            raise InvalidSymbol(
+                f"{text!r} has non-ASCII characters (full-width digits or dot?): type the symbol in ASCII, "
+                "six digits, a dot and SH, SZ or BJ, e.g. 000001.SZ"
+            )
         raise InvalidSymbol(f"{text!r} is not a symbol: use six digits, a dot and SH, SZ or BJ, e.g. 000001.SZ")
     code, market = match.groups()
     for length in (3, 2):

@@ -82,7 +82,11 @@ class MCPHttpApp:
             if self._manager is not None:
                 return self._manager
             server = build_server()
-            manager = StreamableHTTPSessionManager(app=server._lowlevel_server, security_settings=_transport_security())
+            manager = StreamableHTTPSessionManager(
+                app=server._lowlevel_server,
+                security_settings=_transport_security(),
+                stateless=settings.ARGUS_MCP_HTTP_STATELESS,
+            )
             ready = asyncio.Event()
 
             async def hold() -> None:
@@ -93,7 +97,8 @@ class MCPHttpApp:
             self._task = asyncio.create_task(hold())
             await ready.wait()
             self._manager = manager
-            logger.info("MCP Streamable HTTP started at %s", settings.ARGUS_MCP_HTTP_PATH)
+            mode = "stateless" if settings.ARGUS_MCP_HTTP_STATELESS else "with sessions"
+            logger.info("MCP Streamable HTTP started at %s (%s)", settings.ARGUS_MCP_HTTP_PATH, mode)
             return manager
 
     async def stop(self) -> None:

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.safestring import mark_safe
 
 from monitoring.models import AlertEvent, AlertRule, ApiKey, Scope
 from monitoring.services.apikeys import api_key_assign_secret, api_key_revoke
@@ -47,18 +48,50 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         messages.info(request, f"revoked {len(keys)} key(s)")
 
 
+FIRING_BADGE = (
+    '<span class="argus-firing" style="background:#ba2121;color:#fff;padding:1px 7px;border-radius:3px;'
+    'font-weight:bold">firing</span>'
+)
+
+
+def firing_badge(firing: bool) -> str:
+    """A firing alert as a red "firing" badge (not Django's green tick, which reads as "all is well")."""
+    return mark_safe(FIRING_BADGE if firing else '<span style="color:#666">ok</span>')  # constants, no input
+
+
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin[AlertRule]):
-    list_display = ["name", "metric", "operator", "threshold", "enabled", "firing", "last_value", "last_evaluated_at"]
-    list_editable = ["threshold", "enabled"]
-    readonly_fields = ["firing", "last_value", "last_evaluated_at"]
+    # The threshold is its own (editable) column; rule names do not repeat it.
+    list_display = [
+        "name",
+        "metric",
+        "operator",
+        "threshold",
+        "min_samples",
+        "enabled",
+        "state",
+        "last_value",
+        "last_evaluated_at",
+    ]
+    list_editable = ["threshold", "min_samples", "enabled"]
+    list_filter = ["firing", "enabled", "metric"]
+    readonly_fields = ["state", "last_value", "last_evaluated_at"]
+    fields = ["name", "metric", "operator", "threshold", "min_samples", "enabled", *readonly_fields]
+
+    @admin.display(description="state", ordering="firing")
+    def state(self, obj: AlertRule) -> str:
+        return firing_badge(obj.firing)
 
 
 @admin.register(AlertEvent)
 class AlertEventAdmin(admin.ModelAdmin[AlertEvent]):
-    list_display = ["created_at", "rule", "kind", "value", "threshold", "webhook_status"]
+    list_display = ["created_at", "rule", "event", "value", "threshold", "webhook_status"]
     list_filter = ["kind", "rule"]
     readonly_fields = [f.name for f in AlertEvent._meta.fields]
+
+    @admin.display(description="kind", ordering="kind")
+    def event(self, obj: AlertEvent) -> str:
+        return firing_badge(True) if obj.kind == AlertEvent.Kind.FIRING else "resolved"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from core.errors import ERROR_CODES, ApiError, error_body
+from core.errors import ApiError, error_body
 from core.renderers import dumps
 from monitoring.policy import policy_for
 from monitoring.services.apikeys import raw_key_from_headers
@@ -54,7 +54,7 @@ class MonitoredFastPath:
             result = await anonymous_request_guard(path=scope["path"], method=scope["method"], ip=ip)
         except ApiError as exc:
             await self._refuse(send, exc)
-            self._observe(scope, ERROR_CODES[exc.code][0], started, ip)
+            self._observe(scope, exc.http_status, started, ip)
             return
         scope = {**scope, GUARD: result, OBSERVED: False}
         status = await self._forward(scope, receive, send, result)
@@ -82,7 +82,7 @@ class MonitoredFastPath:
         body = dumps(error_body(exc.code, exc.details))
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         headers += [(k.lower().encode(), v.encode()) for k, v in exc.headers.items()]
-        await send({"type": "http.response.start", "status": ERROR_CODES[exc.code][0], "headers": headers})
+        await send({"type": "http.response.start", "status": exc.http_status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     def _observe(self, scope: dict[str, Any], status: int, started: float, ip: str) -> None:

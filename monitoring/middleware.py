@@ -93,7 +93,7 @@ class RequestMonitorMiddleware:
                 path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
             )
         except ApiError as exc:
-            return json_error(exc.code, exc.details, exc.headers)
+            return json_error(exc.code, exc.details, exc.headers, status=exc.http_status)
         request.argus_api_key = result.api_key  # type: ignore[attr-defined]
         request.argus_rate = result.rate  # type: ignore[attr-defined]
         return None

@@ -58,6 +58,13 @@ class AlertRule(models.Model):
     metric = models.CharField(max_length=40, choices=Metric.choices)
     operator = models.CharField(max_length=2, choices=Operator.choices)
     threshold = models.FloatField()
+    min_samples = models.PositiveIntegerField(
+        default=0,
+        help_text=(
+            "rates and means (cache hit rate, error rate, response time): judged only once they are measured"
+            " over at least this many requests or cache reads; 0 judges every value"
+        ),
+    )
     enabled = models.BooleanField(default=True)
     firing = models.BooleanField(default=False, editable=False)
     last_value = models.FloatField(null=True, blank=True, editable=False)
@@ -68,6 +75,9 @@ class AlertRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.metric} {self.get_operator_display()} {self.threshold:g}"
+
+    # The figures that are a rate or mean over requests: a handful of requests proves nothing.
+    SAMPLED_METRICS = frozenset({Metric.CACHE_HIT_RATE, Metric.RESPONSE_TIME, Metric.ERROR_RATE})
 
     def breached(self, value: float) -> bool:
         return value > self.threshold if self.operator == self.Operator.GT else value < self.threshold

@@ -17,9 +17,22 @@ def _iso(moment: datetime | float | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def node_health(node: ServerNode) -> bool | None:
+    """A node's health as last probed; None (unknown) until its first health check.
+
+    An unprobed node is still tried (rotation is optimistic, so a new pool serves at once), but
+    nothing claims it is healthy before a probe said so.
+    """
+    return node.healthy if node.last_health_check is not None else None
+
+
 def health_status(nodes: list[ServerNode]) -> str:
-    healthy = sum(1 for n in nodes if n.healthy)
-    if nodes and healthy == len(nodes):
+    """healthy / degraded / unhealthy over the probed nodes; unknown while none has been probed."""
+    known = [health for health in map(node_health, nodes) if health is not None]
+    if not known:
+        return "unknown"
+    healthy = sum(known)
+    if healthy == len(nodes):
         return "healthy"
     return "degraded" if healthy else "unhealthy"
 
@@ -47,7 +60,7 @@ def _node_metrics(node: ServerNode, measure: PoolMeasure) -> dict[str, Any]:
     return {
         "host": node.host,
         "port": node.port,
-        "health_status": node.healthy,
+        "health_status": node_health(node),
         "current_connections": measured.connections if measured else 0,
         "response_time": response_time,
     }
@@ -87,16 +100,17 @@ def pool_detail(pool: PoolConfig, measure: PoolMeasure) -> dict[str, Any]:
 
 
 def health_details(nodes: list[ServerNode], measure: PoolMeasure) -> dict[str, Any]:
-    healthy = sum(1 for n in nodes if n.healthy)
+    known = [node_health(n) for n in nodes]
     return {
         "total_nodes": len(nodes),
-        "healthy_nodes": healthy,
-        "unhealthy_nodes": len(nodes) - healthy,
+        "healthy_nodes": known.count(True),
+        "unhealthy_nodes": known.count(False),
+        "unknown_nodes": known.count(None),  # not probed yet
         "node_details": [
             {
                 "host": n.host,
                 "port": n.port,
-                "health_status": n.healthy,
+                "health_status": node_health(n),
                 "current_connections": measure.nodes[n.address].connections if n.address in measure.nodes else 0,
                 "last_health_check": _iso(n.last_health_check),
                 "response_time": n.response_time_ms,

@@ -25,6 +25,7 @@ from pools.window import Window
 logger = logging.getLogger("argus.pools")
 
 TRANSPORT_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError)
+TIMEOUT_FAILURE = "timed out"
 
 
 class PoolUnavailable(Exception):
@@ -40,6 +41,19 @@ class PoolUnavailable(Exception):
     def __init__(self, details: str) -> None:
         super().__init__(details)
         self.details = details
+        self.headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+class PoolTimeout(PoolUnavailable):
+    """Every node tried was past the pool's deadline (`timeout`): the spec's TIMEOUT, 504."""
+
+    error_code = "TIMEOUT"
+    http_status = 504
+
+
+# A client told 503 retries after this many seconds: a node ejected after a failure is retried
+# after min(health_check_interval, 30 s), and a health check usually restores it sooner.
+RETRY_AFTER_SECONDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +167,7 @@ class LivePool:
         """Send one request to a healthy node, retried once on another node if it fails."""
         self._acquire()
         tried: list[str] = []
+        timed_out = 0
         try:
             for _ in range(2):
                 node = self._choose(exclude={t.split(" ", 1)[0] for t in tried})
@@ -162,10 +177,16 @@ class LivePool:
                 if isinstance(outcome, PoolResponse):
                     return outcome
                 tried.append(f"{node.key} {outcome}")
+                timed_out += outcome.startswith(TIMEOUT_FAILURE)
         finally:
             self._release()
         if not tried:
             raise PoolUnavailable(f"pool '{self.spec.name}': no healthy node to send {path} to")
+        if timed_out == len(tried):
+            raise PoolTimeout(
+                f"pool '{self.spec.name}': {path} passed the pool's {self.spec.timeout} s deadline on "
+                + "; ".join(tried)
+            )
         raise PoolUnavailable(f"pool '{self.spec.name}': {path} failed on " + "; ".join(tried))
 
     def _acquire(self) -> None:
@@ -228,6 +249,8 @@ class LivePool:
             )
             if response.status >= 500:
                 failure = f"HTTP {response.status}"
+        except httpcore.TimeoutException as exc:
+            failure = f"{TIMEOUT_FAILURE} ({type(exc).__name__}: {exc})".replace(": )", ")")
         except TRANSPORT_ERRORS as exc:
             failure = f"{type(exc).__name__}: {exc}".rstrip(": ")
         finally:

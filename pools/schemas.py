@@ -22,7 +22,9 @@ class PoolSummarySchema(serializers.Serializer):
     idle_connections = serializers.IntegerField()
     total_connections = serializers.IntegerField()
     pool_utilization = num(help_text="active / summed size")
-    health_status = serializers.ChoiceField(choices=["healthy", "degraded", "unhealthy"])
+    health_status = serializers.ChoiceField(
+        choices=["healthy", "degraded", "unhealthy", "unknown"], help_text="unknown while no node has been probed"
+    )
     server_nodes_count = serializers.IntegerField()
     last_update = serializers.CharField(allow_null=True, help_text="the newest measurement's time; null before any")
 
@@ -47,7 +49,7 @@ class PoolCreateResponse(BodySchema):
 class NodeMetricsSchema(serializers.Serializer):
     host = serializers.CharField()
     port = serializers.IntegerField()
-    health_status = serializers.BooleanField()
+    health_status = serializers.BooleanField(allow_null=True, help_text="null until its first health check")
     current_connections = serializers.IntegerField()
     response_time = num(allow_null=True, help_text="ms: request average over the window, else the last probe's")
 
@@ -99,7 +101,7 @@ class PoolScaleResponse(BodySchema):
 class NodeHealthSchema(serializers.Serializer):
     host = serializers.CharField()
     port = serializers.IntegerField()
-    health_status = serializers.BooleanField()
+    health_status = serializers.BooleanField(allow_null=True, help_text="null until its first health check")
     current_connections = serializers.IntegerField()
     last_health_check = serializers.CharField(allow_null=True)
     response_time = num(allow_null=True, help_text="the probe's latency in ms")

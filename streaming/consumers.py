@@ -8,14 +8,16 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from core.errors import ApiError, ServiceUnavailable, Unauthorized
+from core.errors import ApiError, DatabaseUnavailable, RateLimitExceeded, ServiceUnavailable, Unauthorized
 from monitoring.services.apikeys import api_key_digest, api_key_from_scope
-from monitoring.services.guard import websocket_authenticate
+from monitoring.services.guard import websocket_authenticate, websocket_handshake_limit
 from monitoring.services.metrics import ws_connection_closed, ws_connection_opened
 from streaming import get_hub
 from streaming.protocol import (
     CLOSE_FORBIDDEN,
+    CLOSE_RATE_LIMITED,
     CLOSE_TOO_MANY_CONNECTIONS,
+    CLOSE_TRY_AGAIN_LATER,
     CLOSE_UNAUTHORIZED,
     error_frame,
 )
@@ -46,12 +48,14 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         try:
-            # The handshake's API key, under the same rules as HTTP (monitoring/policy.py).
+            # The handshake's API key, under the same rules as HTTP (monitoring/policy.py), then the
+            # client's handshake count (a reconnect loop cannot make the server do unbounded work).
             key = await self._authenticate()
+            await websocket_handshake_limit(self.scope, key)
         except ApiError as refused:
             # Accept first, so the client reads why before the close.
             await self.send(text_data=error_frame(refused))
-            await self.close(code=CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN)
+            await self.close(code=_close_code(refused))
             return
         session = Session(self._send_text, self._close)
         session.connection.key = key
@@ -99,3 +103,12 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
 
     async def _close(self, code: int) -> None:
         await self.close(code=code)
+
+
+def _close_code(refused: ApiError) -> int:
+    """4401/4403 for a key refused; 1013 (try again later) when the key could not be checked at all."""
+    if isinstance(refused, DatabaseUnavailable):
+        return CLOSE_TRY_AGAIN_LATER
+    if isinstance(refused, RateLimitExceeded):
+        return CLOSE_RATE_LIMITED
+    return CLOSE_UNAUTHORIZED if isinstance(refused, Unauthorized) else CLOSE_FORBIDDEN

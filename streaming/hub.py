@@ -27,6 +27,7 @@ from streaming.protocol import (
     CLOSE_UNAUTHORIZED,
     dumps,
     error_frame,
+    now_iso,
     push_data,
     push_frame,
     reset_frame,
@@ -48,6 +49,8 @@ MISSED = (
     "pushes were missed while the server's feed subscription was down and cannot be replayed; a fresh snapshot follows"
 )
 Closer = Callable[[int], Awaitable[None]]
+# Market phases in which every followed symbol is expected to move (streaming.services.feed's).
+WATCHED_PHASES = ("call_auction", "continuous", "closing_auction")
 
 
 class Hub:
@@ -71,6 +74,13 @@ class Hub:
         self._market_at = float("-inf")
         self._keys: dict[str, tuple[str, float]] = {}  # digest of a raw key -> (prefix, verified at)
         self._verifying: dict[str, asyncio.Task[str]] = {}
+        # The feed watchdog (see _watch_feed): when each followed symbol last got a push here, since
+        # when it has been followed, when the market phase last changed, and which symbols this
+        # process has told its subscribers are stale.
+        self._pushed_at: dict[str, float] = {}
+        self._followed_at: dict[str, float] = {}
+        self._phase_at = time.monotonic()
+        self._stale: set[str] = set()
 
     def add_quote_listener(self, listener: Callable[[list[str]], object]) -> None:
         """Also tell `listener` which symbols got a new quote (MCP resource notifications use this)."""
@@ -86,6 +96,7 @@ class Hub:
         if self._ready is None:
             self._ready = self.loop.create_future()
             self._tasks.append(self.loop.create_task(self._heartbeat()))
+            self._tasks.append(self.loop.create_task(self._watchdog()))
             if hasattr(self.store, "async_client"):
                 self._tasks.append(self.loop.create_task(self._listen()))
             else:
@@ -111,6 +122,7 @@ class Hub:
         for symbol in symbols:
             connection.fields[symbol] = fields
             self.subscribers.setdefault(symbol, set()).add(connection)
+            self._followed_at.setdefault(symbol, time.monotonic())
 
     def unsubscribe(self, connection: Connection, symbols: Iterable[str]) -> None:
         for symbol in symbols:
@@ -121,6 +133,9 @@ class Hub:
                 followers.discard(connection)
                 if not followers:
                     del self.subscribers[symbol]
+                    self._followed_at.pop(symbol, None)
+                    self._pushed_at.pop(symbol, None)
+                    self._stale.discard(symbol)
 
     def key_verified(self, digest: str) -> str | None:
         """The prefix of a key this process verified in the last KEY_SECONDS (None: look it up)."""
@@ -189,7 +204,10 @@ class Hub:
         """
         if time.monotonic() - self._market_at > MARKET_SECONDS:
             raw = await self.store.value("market")
-            self._market, self._market_at = (orjson.loads(raw) if raw else None), time.monotonic()
+            market = orjson.loads(raw) if raw else None
+            if (market or {}).get("market_phase") != (self._market or {}).get("market_phase"):
+                self._phase_at = time.monotonic()
+            self._market, self._market_at = market, time.monotonic()
         return self._market
 
     def renumber(self, connection: Connection, epoch: str) -> None:
@@ -250,11 +268,15 @@ class Hub:
         quotes = message.get("quotes")
         if quotes is not None:
             epoch = message["epoch"]
+            arrived = time.monotonic()
             for seq, quote in quotes:
                 symbol = quote["symbol"]
                 followers = self.subscribers.get(symbol)
                 if not followers:
                     continue
+                self._pushed_at[symbol] = arrived
+                if symbol in self._stale:
+                    self._tell_state(symbol, "fresh", None)
                 frames: dict[tuple[str, ...] | None, str] = {}
                 for connection in followers:
                     if connection.epoch != epoch:
@@ -278,11 +300,70 @@ class Hub:
         if status is not None:
             symbol = status.get("symbol")
             if symbol is None and "market_phase" in status:
+                if (self._market or {}).get("market_phase") != status["market_phase"]:
+                    self._phase_at = time.monotonic()
                 self._market, self._market_at = status, time.monotonic()
+            if symbol is not None and status.get("state") in ("stale", "fresh"):
+                # The feed's own marks, and this process's watchdog's: each told once per change.
+                if (status["state"] == "stale") == (symbol in self._stale):
+                    return
+                (self._stale.add if status["state"] == "stale" else self._stale.discard)(symbol)
             targets = self.subscribers.get(symbol, set()) if symbol else self.connections
             frame = dumps({"type": "status", "data": status})
             for connection in list(targets):
                 connection.offer("!" + (symbol or ""), 0, frame)
+
+    def _tell_state(self, symbol: str, state: str, age: float | None) -> None:
+        """This process's own stale/fresh status for `symbol`, to its subscribers here."""
+        status: dict[str, object] = {"symbol": symbol, "state": state, "trading_day": None, "timestamp": now_iso()}
+        if state == "stale":
+            self._stale.add(symbol)
+            status["age_seconds"] = None if age is None else round(age, 1)
+            status["detail"] = (
+                "no update for this symbol within the stale window; the feed may be down"
+                if age is not None
+                else "no update for this symbol since it was subscribed here; the feed may be down"
+            )
+        else:
+            self._stale.discard(symbol)
+        frame = dumps({"type": "status", "data": status})
+        for connection in list(self.subscribers.get(symbol, ())):
+            connection.offer("!" + symbol, 0, frame)
+
+    def stale_window(self) -> float:
+        """Seconds without a push, in a trading phase, after which a followed symbol is stale here:
+        the feed's own rule (ARGUS_FEED_STALE_INTERVALS intervals) plus one interval of slack."""
+        return (settings.ARGUS_FEED_STALE_INTERVALS + 1) * settings.ARGUS_FEED_INTERVAL
+
+    def _watch_feed(self) -> None:
+        """Tell subscribers their symbols are stale when no push arrives in a trading phase, whether or
+        not the feed said so: a feed that died (its process, the Celery worker or beat) says nothing.
+        Judged from what this process received, so it holds wherever the feed ran."""
+        phase = (self._market or {}).get("market_phase")
+        if phase not in WATCHED_PHASES:
+            return
+        now = time.monotonic()
+        window = self.stale_window()
+        for symbol in list(self.subscribers):
+            if symbol in self._stale:
+                continue
+            pushed = self._pushed_at.get(symbol)
+            since = max(pushed or float("-inf"), self._followed_at.get(symbol, now), self._phase_at)
+            if now - since > window:
+                self._tell_state(symbol, "stale", None if pushed is None else now - pushed)
+
+    def is_stale(self, symbol: str) -> tuple[bool, float | None]:
+        """(told stale here, seconds since its last push here or None) for snapshots and acks."""
+        pushed = self._pushed_at.get(symbol)
+        return symbol in self._stale, None if pushed is None else round(time.monotonic() - pushed, 1)
+
+    async def _watchdog(self) -> None:
+        while True:
+            try:
+                self._watch_feed()
+            except Exception:
+                logger.exception("feed watchdog failed")
+            await asyncio.sleep(max(0.1, min(settings.ARGUS_FEED_INTERVAL, HEARTBEAT_SECONDS)))
 
     def _tell_listeners(self, symbols: list[str]) -> None:
         for listener in self._quote_listeners:

@@ -43,9 +43,11 @@ FIELDS = tuple(f for f in QUOTE_FIELDS if f not in ALWAYS)
 
 # Close codes (4000-4999 is the application range).
 CLOSE_SLOW_CLIENT = 4008
-CLOSE_TOO_MANY_CONNECTIONS = 1013  # "try again later"
+CLOSE_TRY_AGAIN_LATER = 1013  # the server cannot take the connection now (full, or its database is down)
+CLOSE_TOO_MANY_CONNECTIONS = CLOSE_TRY_AGAIN_LATER
 CLOSE_UNAUTHORIZED = 4401  # no valid API key where one is required (HTTP 401's counterpart)
 CLOSE_FORBIDDEN = 4403  # the key lacks the market-data scope
+CLOSE_RATE_LIMITED = 4429  # too many handshakes from this client (HTTP 429's counterpart)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -142,7 +143,7 @@ class Session:
                 "market": market,
             }
             await connection.send_locked(dumps({"type": "subscribed", "epoch": epoch, "data": ack}))
-            snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]
+            snapshot = [self._snapshot_entry(e, request.fields) for e in latest.values()]
             for symbol, entry in latest.items():
                 connection.sent[symbol] = max(connection.sent.get(symbol, 0), entry.seq)
             await connection.send_locked(dumps({"type": "snapshot", "epoch": epoch, "data": snapshot}))
@@ -150,6 +151,14 @@ class Session:
                 connection.epoch = epoch
             elif epoch is not None and epoch != connection.epoch:
                 self.hub.renumber(connection, epoch)  # its other symbols counted in the old epoch
+
+    def _snapshot_entry(self, entry: Entry, fields: tuple[str, ...] | None) -> dict[str, Any]:
+        """A snapshot entry; one this process knows is stale says so, with the seconds since its last push."""
+        data = push_data(entry.quote, entry.seq, fields)
+        stale, age = self.hub.is_stale(entry.quote["symbol"])
+        if stale:
+            data["stale"], data["age_seconds"] = True, age
+        return data
 
     async def _check_subscribe(self, request: Request) -> None:
         resume = request.resume_from or {}

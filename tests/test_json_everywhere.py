@@ -94,3 +94,69 @@ def test_a_nul_byte_in_a_json_body_is_invalid_parameter() -> None:
     response = Client().post("/api/v1/connection_pool/pools", data=body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == "INVALID_PARAMETER"
+
+
+def _chunks(total: int, size: int = 65536) -> Any:
+    sent = 0
+    while sent < total:
+        yield b"x" * size
+        sent += size
+
+
+def test_request_bodies_are_bounded_before_anything_reads_them(ws_server: int, settings: Any) -> None:
+    """A chunked body (no Content-Length) was once read and spooled in full: a 2 GB POST went to disk."""
+    import time
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # ARGUS_MAX_REQUEST_BYTES, 1 MiB by default
+    url = f"http://127.0.0.1:{ws_server}/api/v1/cache/optimize"
+    sent = {"bytes": 0}
+
+    def endless() -> Any:  # 256 MiB offered; the server must stop long before
+        for chunk in _chunks(256 * 1024 * 1024):
+            sent["bytes"] += len(chunk)
+            yield chunk
+
+    started = time.monotonic()
+    try:
+        response = httpx.post(url, content=endless(), headers={"Content-Type": "application/json"}, timeout=30)
+    except httpx.HTTPError:  # the server closed while we were still sending: refused as well
+        response = None
+    assert time.monotonic() - started < 20
+    assert sent["bytes"] < 64 * 1024 * 1024, sent  # it stopped reading near the limit, not at the end
+    if response is not None:
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "INVALID_PARAMETER"
+        assert f"at most {limit} bytes" in response.json()["error"]["details"]
+
+    declared = httpx.post(url, content=b"x" * (limit + 1), headers={"Content-Type": "application/json"}, timeout=30)
+    assert declared.status_code == 413 and "Content-Length" in declared.json()["error"]["details"]
+
+    # Within the limit, a chunked body reaches the view whole.
+    small = httpx.post(url, content=iter([b"{", b"}"]), headers={"Content-Type": "application/json"}, timeout=30)
+    assert small.status_code == 200, small.text
+    assert httpx.get(f"http://127.0.0.1:{ws_server}/health", timeout=10).status_code == 200
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_request_heads_are_bounded_by_the_served_protocol(tmp_path: Any) -> None:
+    """httptools alone accepted a 10 MB header; `serve` answers 431 in the envelope past ARGUS_MAX_HEADER_BYTES."""
+    import socket
+
+    from tests.support.servers import argus_server
+
+    with argus_server(tmp_path, {"ARGUS_MAX_HEADER_BYTES": "8192"}) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            # 20 KB of a header that never ends: the server must not wait for (or keep) the rest.
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 431"), answer[:200]
+        error = json.loads(body)["error"]
+        assert error["code"] == "INVALID_PARAMETER" and "more than 8192 bytes" in error["details"]
+        # A normal request (an API key header and cookies included) still passes, and the server serves on.
+        ok = httpx.get(f"{base}/health", headers={"X-Api-Key": "k" * 60, "Cookie": "c=" + "v" * 2000}, timeout=10)
+        assert ok.status_code == 200

@@ -113,11 +113,12 @@ def test_the_schema_generates_with_no_warning_or_error(tmp_path: Path) -> None:
     assert "Warning" not in result.stderr and "Error" not in result.stderr, result.stderr[-3000:]
 
 
-DOCS = ("admin/", "api/schema", "api/docs", "api/asyncapi")
+API = ("api/", "health", "metrics")  # the pages (landing, console, admin) are not API
+DOCS = ("api/schema", "api/docs", "api/asyncapi")
 
 
 def _routes() -> list[tuple[str, list[str]]]:
-    """Every API route the site serves (admin and the docs themselves aside), as an OpenAPI path and its methods."""
+    """Every API route the site serves (pages and the docs themselves aside), as an OpenAPI path and its methods."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
     found: list[tuple[str, list[str]]] = []
@@ -128,9 +129,7 @@ def _routes() -> list[tuple[str, list[str]]]:
             if isinstance(entry, URLResolver):
                 if not route.startswith("admin/"):
                     walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern) and not route.startswith(
-                ("admin/", "api/schema", "api/docs", "api/asyncapi")
-            ):
+            elif isinstance(entry, URLPattern) and route.startswith(API) and not route.startswith(DOCS):
                 view = getattr(entry.callback, "view_class", None)
                 methods = [m for m in ("get", "post", "put", "patch", "delete") if view and hasattr(view, m)] or ["get"]
                 path = "/" + route.replace("<str:", "{").replace(">", "}")

@@ -52,7 +52,8 @@ LOGGING = _logging()
 # window (internal tuning, seconds).
 ARGUS_METRICS_FLUSH_INTERVAL = 1.0
 ARGUS_METRICS_WINDOW = 60
-ARGUS_METRICS_EXCLUDE = ("/health", "/metrics", "/static/")
+# The console's own page and its 5-second refreshes are not API traffic.
+ARGUS_METRICS_EXCLUDE = ("/health", "/metrics", "/static/", "/console/")
 
 ARGUS_ALERT_WEBHOOK_URL = cfg.text("ARGUS_ALERT_WEBHOOK_URL")
 ARGUS_ALERT_WEBHOOK_TIMEOUT = cfg.number("ARGUS_ALERT_WEBHOOK_TIMEOUT", 5.0, minimum=0.1)

@@ -59,6 +59,9 @@ ARGUS_CORS_ALLOWED_ORIGINS = cfg.items("ARGUS_CORS_ALLOWED_ORIGINS", [])
 
 # Request size limit (JSON bodies and forms).
 DATA_UPLOAD_MAX_MEMORY_SIZE = cfg.integer("ARGUS_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
+# The request line plus headers (argus_site/http.py; 431 past it). 64 KiB: well above any browser's
+# cookies and an API key, well below what a client could make each connection hold.
+ARGUS_MAX_HEADER_BYTES = cfg.integer("ARGUS_MAX_HEADER_BYTES", 65_536, minimum=4096)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "argus_site.middleware.ExchangeTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -103,11 +104,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
+# The admin and the console print times in ARGUS_EXCHANGE_TZ (argus_site.middleware) with the zone
+# shown: "2026-12-02 20:37:34 CST (+0800)".
+FORMAT_MODULE_PATH = ["argus_site.formats"]
 
 STATIC_URL = "static/"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither
 # topology needs a collectstatic step or a separate web server for them.
 WHITENOISE_USE_FINDERS = True
+# Our own pages' CSS and JS (static/console/) and the vendored charting library (static/vendor/,
+# copied from npm by `make install`; see scripts/static-vendor).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # --- REST framework and the OpenAPI schema ---
 # Answer fully cached GET /latest and /history in the event loop, without Django's thread hops.
@@ -138,8 +145,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "pools", "description": "the spec's 连接池管理 API"},
         {"name": "monitoring", "description": "the spec's 系统监控 API and Prometheus metrics"},
     ],
-    # One name for the health states that /health and the pool list share.
-    "ENUM_NAME_OVERRIDES": {"HealthStatusEnum": ["healthy", "degraded", "unhealthy"]},
+    # Names for the health states of /health and of a pool (which adds "unknown").
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStatusEnum": ["healthy", "degraded", "unhealthy"],
+        "PoolHealthStatusEnum": ["healthy", "degraded", "unhealthy", "unknown"],
+    },
     "VERSION": ARGUS_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -156,3 +166,9 @@ ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
 # Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
 # rate limits); empty leaves /mcp open, as REST is when API keys are off.
 ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
+# Stateless Streamable HTTP: every /mcp request stands alone (no Mcp-Session-Id), so any worker can
+# answer it. With several web processes behind one port a session kept in one process's memory is
+# unknown to the others (404 "Session not found" for the calls that land elsewhere), so `serve`
+# turns this on whenever it starts more than one worker; a single process keeps sessions, which
+# server-initiated notifications (resources/subscribe) need. Set it to force either way.
+ARGUS_MCP_HTTP_STATELESS = cfg.flag("ARGUS_MCP_HTTP_STATELESS", False)

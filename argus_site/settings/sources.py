@@ -23,6 +23,8 @@ _SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
         "host": cfg.text("XTQUANT_HOST", "localhost"),
         "port": cfg.integer("XTQUANT_PORT", 58610, minimum=1),
         "user_id": cfg.text("XTQUANT_USER_ID"),
+        # seconds one xtdata call may take before the request answers 504 TIMEOUT
+        "timeout": cfg.number("XTQUANT_TIMEOUT", 10.0, minimum=0.1),
     },
     "upstream": {"pool": cfg.text("ARGUS_UPSTREAM_POOL", "market_data_pool")},
 }

@@ -1,6 +1,7 @@
 """Cache services: the three-level read-through and write-through, statistics, clearing, optimizing,
 rules, preloading and health. Callers import from here."""
 
+from cachemgr.services.backends import degraded_note
 from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_optimize, optimization_body
@@ -23,6 +24,7 @@ __all__ = [
     "cache_optimize",
     "cache_stats",
     "cache_store",
+    "degraded_note",
     "optimization_body",
     "rule_update",
     "rulebook",

@@ -97,6 +97,35 @@ def outages_reset() -> None:
             breaker._retry_at = 0.0
 
 
+def degraded_note() -> str | None:
+    """What a reader served now should be told when a shared cache level is in an outage, else None.
+
+    Answers are still true (they come from the levels that answer, or from the source), only slower
+    and possibly older: `cache_age_seconds` says how old.
+    """
+    now = time.time()  # down_since is wall time (it is shown in /health)
+    down = [(o.what, o.down_since) for o in (outage, l3_outage) if o.down_since is not None]
+    if not down:
+        return None
+    parts = [f"{what} unreachable for {max(0, int(now - since))} s" for what, since in down]
+    return "; ".join(parts) + "; served from the cache levels that answer and the data source"
+
+
+def l3_probe() -> None:
+    """While L3 is in an outage, read one key on this thread (at most every ARGUS_CACHE_L2_RETRY s)
+    so the breaker closes once the table answers even in a process that reads nothing else from L3.
+    Without it, a worker whose requests skipped L3 kept its outage flag (and /health flapped) for
+    as long as it lived."""
+    if l3_outage.down_since is None or not l3_outage.usable():
+        return
+    try:
+        caches["l3"].get(cache_entry_key("health", "probe"))
+    except Exception as exc:
+        l3_outage.failed(exc)
+        return
+    l3_outage.succeeded()
+
+
 def level_down(level: str) -> bool:
     """Whether `level` is in an outage right now."""
     return (outage if level == "L2" else l3_outage).down_since is not None

@@ -47,6 +47,7 @@ def cache_health() -> CacheHealth:
     if not ok:
         return CacheHealth("degraded", f"{backend} L2: wrote a key and could not read it back", latency)
     backends.outage.succeeded()
+    backends.l3_probe()
     if backends.l3_outage.down_since is not None:
         return CacheHealth("degraded", f"{backend}; L3 table unreachable: {backends.l3_outage.last_error}", latency)
     return CacheHealth("healthy", backend, latency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 import time
@@ -78,7 +79,10 @@ def from_source(source: DataSource, what: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except SourceError as exc:
-        raise type(exc)(f"{what} from source '{source.name}' failed: {exc.details}") from exc
+        told = copy.copy(exc)  # same class, code, status and headers (an UpstreamError's node code too)
+        told.details = f"{what} from source '{source.name}' failed: {exc.details}"
+        told.args = (told.details,)
+        raise told from exc
 
 
 def current_source() -> DataSource:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from cachemgr.keys import calendar_version_key
 from cachemgr.services.backends import l2_bump
+from core import clock
 from marketdata.calendar import db_calendar
 from marketdata.models import CalendarCoverage, TradingDay
 from marketdata.symbols import Market
@@ -55,3 +58,27 @@ def calendar_sync() -> dict[str, int]:
     calendar_changed()
     logger.info("calendar synced: %s", counts)
     return counts
+
+
+def calendar_coverage() -> dict[str, dict[str, Any]]:
+    """Per market: `covered_until` (the last trading day in the TradingDay table, or None when it is empty),
+    the synced span's end and source (CalendarCoverage, None before a first sync) and the trading days left.
+
+    Past `covered_until` the calendar claims no day open or closed: sync it (load_reference_data)
+    or add overrides before then.
+    """
+    today = clock.shanghai_today()
+    last_days = dict(TradingDay.objects.values("market").annotate(last=Max("date")).values_list("market", "last"))
+    spans = {row.market: row for row in CalendarCoverage.objects.all()}
+    coverage: dict[str, dict[str, Any]] = {}
+    for market in MARKET_OPENED:
+        last: date | None = last_days.get(market)
+        span = spans.get(market)
+        coverage[str(market)] = {
+            "covered_until": last,
+            "synced_until": span.end if span else None,
+            "source": span.source if span else None,
+            "synced_at": span.synced_at if span else None,
+            "trading_days_left": TradingDay.objects.filter(market=market, date__gte=today).count() if last else 0,
+        }
+    return coverage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 
@@ -30,15 +31,45 @@ _FIELDS = [
 ]
 
 
+def _fill_empty(row: Instrument, info: Any, source_name: str) -> bool:
+    """Fill the fields of an existing row that are empty ("" or null) from `info`; True when any was.
+
+    Fields holding a value are never overwritten: an operator's edit in the admin survives every
+    `load_reference_data` (make run re-runs it). `source` is provenance, not an edit: it follows the
+    source that last listed the row.
+    """
+    changed = False
+    for name in _FIELDS:
+        if name == "source":
+            value: Any = source_name
+            if row.source != value:
+                row.source, changed = value, True
+            continue
+        value = market_of(info.symbol) if name == "market" else getattr(info, name, None)
+        if getattr(row, name) in ("", None) and value not in ("", None):
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
 def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
-    """Upsert every instrument the source knows; rows it no longer lists are left as they are."""
+    """Add every instrument the source knows that the table lacks; existing rows only get their empty fields filled.
+
+    Rows the source no longer lists are left as they are; so are fields that hold a value (an
+    operator's edits are kept; see `_fill_empty`). `updated` counts rows that had empty fields filled.
+    """
     source = source or get_source()
     infos = source.instruments()
     existing = {row.symbol: row for row in Instrument.objects.all()}
     created: list[Instrument] = []
     updated: list[Instrument] = []
     for info in infos:
-        row = existing.get(info.symbol) or Instrument(symbol=info.symbol)
+        known = existing.get(info.symbol)
+        if known is not None:
+            if _fill_empty(known, info, source.name):
+                updated.append(known)
+            continue
+        row = Instrument(symbol=info.symbol)
         row.name = info.name
         row.full_name = info.full_name
         row.market = market_of(info.symbol)
@@ -52,7 +83,7 @@ def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
         row.is_st = info.is_st
         row.status = info.status
         row.source = source.name
-        (updated if row.pk else created).append(row)
+        created.append(row)
     with transaction.atomic():
         Instrument.objects.bulk_create(created, batch_size=1000)
         Instrument.objects.bulk_update(updated, _FIELDS, batch_size=1000)

@@ -32,6 +32,15 @@ class SourceError(Exception):
 class SourceUnavailable(SourceError):
     """The source (or the node behind it) is down or unreachable; `details` says what was tried."""
 
+    headers = {"Retry-After": "5"}
+
+
+class SourceTimeout(SourceError):
+    """The source (or every node behind it) did not answer within its deadline: 504 TIMEOUT."""
+
+    error_code = "TIMEOUT"
+    http_status = 504
+
 
 class XtQuantUnavailable(SourceError):
     """xtquant cannot be imported here or MiniQMT does not answer."""

@@ -23,6 +23,7 @@ from marketdata.sources.base import (
     InstrumentInfo,
     SourceError,
     SourceHealth,
+    SourceTimeout,
     SourceUnavailable,
     Tick,
     Trade,
@@ -30,7 +31,7 @@ from marketdata.sources.base import (
 )
 from marketdata.sources.codec import action_decode, instrument_decode, parse_time, tick_decode, trade_decode
 from marketdata.symbols import InvalidSymbol, parse_symbol
-from pools.runtime import PoolResponse, PoolUnavailable
+from pools.runtime import PoolResponse, PoolTimeout, PoolUnavailable
 from pools.services import pool_request
 
 TICK_BATCH = 100  # the node endpoints' limits per request (marketdata/selectors/nodes.py)
@@ -56,6 +57,8 @@ def _request(pool: str, path: str, **params: Any) -> PoolResponse:
     """One request through the pool; no node answering is this source being unavailable."""
     try:
         return pool_request(name=pool, method="GET", path=path, params=params or None)
+    except PoolTimeout as exc:
+        raise SourceTimeout(exc.details) from exc
     except PoolUnavailable as exc:
         raise SourceUnavailable(exc.details) from exc
 

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from cachemgr.services import degraded_note
 from core.envelope import success
 from core.errors import InvalidParameter, MissingParameter, _drf_details
 from core.renderers import dumps
@@ -56,6 +57,12 @@ class Stopwatch:
         return round((time.perf_counter() - self.started) * 1000, 3)
 
 
+def degraded_extra() -> dict[str, str]:
+    """`{"degraded": why}` while a shared cache level is down (the answer is still true), else nothing."""
+    note = degraded_note()
+    return {"degraded": note} if note else {}
+
+
 def json_response(data: Any, **extra: Any) -> HttpResponse:
     """The spec's success envelope, serialised once with orjson."""
-    return HttpResponse(dumps(success(data, **extra)), content_type="application/json")
+    return HttpResponse(dumps(success(data, **extra, **degraded_extra())), content_type="application/json")

@@ -18,7 +18,7 @@ from marketdata.payloads import BAR_FIELDS
 from marketdata.schemas import HistoryResponse
 from marketdata.selectors import HistoryResult, history_bars
 from marketdata.serializers import HistoryQuery
-from marketdata.views.common import ERROR_RESPONSES, JSON, Stopwatch, parse_query
+from marketdata.views.common import ERROR_RESPONSES, JSON, Stopwatch, degraded_extra, parse_query
 
 
 def csv_response(result: HistoryResult, filename: str) -> HttpResponse:
@@ -52,6 +52,7 @@ def history_envelope(result: HistoryResult, *, response_time_ms: float) -> dict[
         cache_age_seconds=result.cache_age_seconds,
         source=result.source,
         response_time_ms=response_time_ms,
+        **degraded_extra(),
     )
 
 

@@ -15,7 +15,7 @@ from marketdata.payloads import FULL_SECTIONS
 from marketdata.schemas import FullResponse, LatestResponse
 from marketdata.selectors import QuotesResult, full_snapshots, latest_quotes
 from marketdata.serializers import FullQuery, LatestQuery
-from marketdata.views.common import ERROR_RESPONSES, Stopwatch, json_response, parse_query
+from marketdata.views.common import ERROR_RESPONSES, Stopwatch, degraded_extra, json_response, parse_query
 
 
 def latest_envelope(result: QuotesResult, *, response_time_ms: float) -> dict[str, Any]:
@@ -26,6 +26,7 @@ def latest_envelope(result: QuotesResult, *, response_time_ms: float) -> dict[st
         cache_age_seconds=result.cache_age_seconds,
         source=result.source,
         response_time_ms=response_time_ms,
+        **degraded_extra(),
     )
 
 

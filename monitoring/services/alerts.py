@@ -9,9 +9,11 @@ import httpx
 from django.conf import settings
 from django.utils import timezone
 
+from cachemgr.services.stats import cache_counters
 from core.envelope import utc_timestamp
 from monitoring.models import AlertEvent, AlertRule
 from monitoring.selectors import service_metrics, system_metrics
+from monitoring.services.metrics import metrics_snapshot
 
 logger = logging.getLogger("argus.alerts")
 
@@ -19,6 +21,21 @@ logger = logging.getLogger("argus.alerts")
 def _measured() -> dict[str, float | None]:
     figures: dict[str, Any] = {**service_metrics(), **system_metrics()}
     return {metric: figures.get(metric) for metric in AlertRule.Metric.values}
+
+
+def _samples() -> dict[str, int | None]:
+    """How many samples each rate or mean is measured over: requests in the metrics window, cache reads counted."""
+    window = int(sum(row[0] for row in metrics_snapshot().window))
+    try:
+        reads: int | None = sum(row["fetches"] for row in cache_counters()["rules"].values())
+    except Exception:
+        logger.exception("cache counters unavailable for the alert rules' sample counts")
+        reads = None
+    return {
+        AlertRule.Metric.CACHE_HIT_RATE: reads,
+        AlertRule.Metric.ERROR_RATE: window,
+        AlertRule.Metric.RESPONSE_TIME: window,
+    }
 
 
 def alert_notify(event: AlertEvent) -> str:
@@ -59,13 +76,18 @@ def _transition(rule: AlertRule, value: float, firing: bool) -> AlertEvent:
 def alerts_evaluate() -> list[AlertEvent]:
     """Evaluate every enabled rule once; returns the events of rules that started or stopped firing."""
     figures = _measured()
+    samples = _samples()
     events = []
     now = timezone.now()
     for rule in AlertRule.objects.filter(enabled=True):
         value = figures.get(rule.metric)
         rule.last_evaluated_at = now
         rule.last_value = value
-        if value is not None:
+        counted = samples.get(rule.metric) if rule.metric in AlertRule.SAMPLED_METRICS else None
+        if rule.min_samples and rule.metric in AlertRule.SAMPLED_METRICS and (counted or 0) < rule.min_samples:
+            # Too few requests (or cache reads) to judge: no transition either way until there are enough.
+            logger.debug("alert %s: %s samples, fewer than %d; not judged", rule.name, counted, rule.min_samples)
+        elif value is not None:
             breached = rule.breached(float(value))
             if breached != rule.firing:
                 rule.firing = breached

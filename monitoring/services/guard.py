@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
-from core.errors import Forbidden, RateLimitExceeded, Unauthorized
+from core.errors import (
+    DATABASE_RETRY_AFTER,
+    DatabaseUnavailable,
+    Forbidden,
+    RateLimitExceeded,
+    Unauthorized,
+    database_unavailable,
+)
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
@@ -36,7 +44,14 @@ def access_check(policy: Policy, raw_key: str | None) -> ApiKey | None:
                 f"this endpoint needs an API key with scope {policy.scope}; send Authorization: Bearer <key>"
             )
         return None
-    key = api_key_authenticate(raw_key)
+    try:
+        key = api_key_authenticate(raw_key)
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
+        raise DatabaseUnavailable(
+            f"the API key could not be checked: the database cannot be reached; retry in {DATABASE_RETRY_AFTER} s"
+        ) from exc
     if key is None:
         raise Unauthorized("the API key is unknown or revoked; ask an operator for a valid key")
     if policy.scope is not None and not key.has_scope(policy.scope):
@@ -90,6 +105,24 @@ def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
     Raises Unauthorized/Forbidden (close the connection, e.g. with code 4401/4403) as for HTTP.
     """
     return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))
+
+
+async def websocket_handshake_limit(scope: Mapping[str, Any], key_prefix: str | None) -> RateDecision | None:
+    """Count one handshake against /ws/market_data's rate class (the spec's 1000 per minute), per key,
+    else per address; raises RATE_LIMIT_EXCEEDED past it. In the event loop: never blocks it."""
+    policy = policy_for(str(scope.get("path", "/ws/market_data")), "GET")
+    if policy is EXEMPT or policy.rate_class is None:
+        return None
+    ip = (scope.get("client") or ("", 0))[0]
+    client = f"key:{key_prefix}" if key_prefix is not None else f"ip:{ip or 'unknown'}"
+    decision = await rate_limit_hit_async(f"handshake:{client}", policy.rate_class)
+    if decision is not None and not decision.allowed:
+        raise RateLimitExceeded(
+            f"too many WebSocket handshakes from this client: at most {decision.limit} per window; "
+            f"reconnect in {decision.reset_seconds} s (keep one connection and subscribe on it)",
+            headers=decision.headers(),
+        )
+    return decision
 
 
 def mcp_guard(headers: Mapping[str, str], client_ip: str) -> None:

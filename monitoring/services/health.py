@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,6 +65,12 @@ def register_probe(name: str, probe: ProbeFn, *, service: bool = True) -> None:
     (_services if service else _details)[name] = probe
 
 
+def unregister_probe(name: str) -> None:
+    """Remove the probe registered under `name`, if any."""
+    _services.pop(name, None)
+    _details.pop(name, None)
+
+
 def _run(name: str, probe: ProbeFn) -> Probe:
     try:
         return probe()
@@ -72,12 +79,52 @@ def _run(name: str, probe: ProbeFn) -> Probe:
         return Probe("unknown", f"{name} probe failed: {exc}", 0.0)
 
 
+class _SingleFlight:
+    """Concurrent /health requests in one process share one run of the probes: a burst of probes
+    (load balancers, monitors, a script in a loop) costs one database query, one cache round trip
+    and one source check at a time, never one per request (they once exhausted PostgreSQL).
+    A request arriving after a run finished starts a new one: no answer is older than its request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: threading.Event | None = None
+        self._result: tuple[dict[str, Any], int] | None = None
+
+    def run(self, compute: Any) -> tuple[dict[str, Any], int]:
+        with self._lock:
+            running = self._running
+            leader = running is None
+            if leader:
+                running = self._running = threading.Event()
+        assert running is not None
+        if not leader:
+            if running.wait(PROBE_WAIT_SECONDS) and self._result is not None:
+                return self._result
+            return compute()  # the run in flight is stuck: probe on our own rather than wait on
+        try:
+            result = compute()
+            self._result = result
+            return result
+        finally:
+            with self._lock:
+                self._running = None
+            running.set()
+
+
+PROBE_WAIT_SECONDS = 10.0
+_flight = _SingleFlight()
+
+
 def health_report() -> tuple[dict[str, Any], int]:
     """The spec's /health body and its HTTP status: 200 while serving (healthy or degraded), 503 when it cannot.
 
     unhealthy (503) = the database does not answer; degraded (200) = the cache, the data source or the
-    feed is failing while requests are still served.
+    feed is failing while requests are still served. Concurrent calls share one run (_SingleFlight).
     """
+    return _flight.run(_health_report)
+
+
+def _health_report() -> tuple[dict[str, Any], int]:
     probes = {"database": probe_database(), "cache": probe_cache()}
     probes.update({name: _run(name, probe) for name, probe in _services.items()})
     details = {name: _run(name, probe) for name, probe in _details.items()}

@@ -10,6 +10,8 @@ from django.conf import settings
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_value
 from monitoring.services.health import Probe
+from streaming import get_store
+from streaming.services.feed import WANTED_SECONDS
 from streaming.services.feed import feed_status as stream_status
 
 
@@ -22,13 +24,29 @@ def feed_status() -> dict[str, Any] | None:
     return status
 
 
+START_A_FEED = "start a feed: Celery worker and beat (make prod), or manage.py feed; the embedded server runs its own"
+
+
+def feed_wanted() -> str | None:
+    """What a feed is due for now ('N subscribed symbols', 'the whole market'), or None."""
+    if settings.ARGUS_FEED_WHOLE_MARKET:
+        return "the whole market (ARGUS_FEED_WHOLE_MARKET)"
+    count = len(get_store().wanted_symbols(WANTED_SECONDS))
+    return f"{count} subscribed symbol{'s' if count != 1 else ''}" if count else None
+
+
 def _feed_poll_probe() -> Probe:
     status = feed_status()
     if not status:
-        return Probe("unknown", "the feed has not reported a poll yet", 0.0)
+        wanted = feed_wanted()
+        if wanted:
+            # Something should be moving and nothing is: no feed process, no Celery worker or beat.
+            return Probe("degraded", f"no feed has polled, though {wanted} are followed: {START_A_FEED}", 0.0)
+        return Probe("unknown", "the feed has not reported a poll yet (nothing is subscribed, so none is due)", 0.0)
     age = round(time.time() - float(status.get("last_poll", 0)), 3)
     if age > settings.ARGUS_FEED_STALE_AFTER:
-        return Probe("degraded", f"last poll {age:.0f} s ago (limit {settings.ARGUS_FEED_STALE_AFTER:g} s)", 0.0)
+        limit = settings.ARGUS_FEED_STALE_AFTER
+        return Probe("degraded", f"last poll {age:.0f} s ago (limit {limit:g} s): {START_A_FEED}", 0.0)
     if status.get("error"):
         return Probe("degraded", f"last poll failed: {status['error']}", 0.0)
     return Probe("healthy", f"last poll {age:.1f} s ago from {status.get('source', '?')}", 0.0)

@@ -102,6 +102,16 @@ def test_reads_answer_200_from_the_source_while_l2_raises(client: Any, reference
     assert health["status"] == "degraded" and health["services"]["cache"] == "degraded"
     assert "unreachable" in health["details"]["cache"]["detail"]
     assert FailingCache.calls  # L2 was really tried (and is probed again every ARGUS_CACHE_L2_RETRY)
+    # Each answer says that it was served degraded, and what is down.
+    latest_again = client.get("/api/v1/market_data/latest", {"symbols": "000001.SZ"}).json()
+    history_again = client.get("/api/v1/market_data/history", HISTORY).json()
+    for body in (latest_again, history_again):
+        assert "L2 cache" in body["degraded"] and "unreachable" in body["degraded"], body
+    assert history_again["cache_hit"] is False  # history lives in L2/L3 only: read from the source again
+
+
+def test_no_degraded_note_while_every_level_answers(client: Any, reference_data: None) -> None:
+    assert "degraded" not in client.get("/api/v1/market_data/latest", {"symbols": "000001.SZ"}).json()
 
 
 @pytest.mark.django_db(transaction=True)  # Django closes its connections after each ASGI request
@@ -129,3 +139,16 @@ def test_while_l2_is_down_the_event_loop_never_calls_it(reference_data: None, l2
     assert [a.status_code for a in answers] == [200] * 6
     assert FailingCache.calls, "Django's threads probe L2"
     assert [call for call in FailingCache.calls if call[1]] == [], "L2 was called from the event loop"
+
+
+def test_health_closes_an_l3_outage_once_the_table_answers(client: Any, settings: Any, reference_data: None) -> None:
+    """A worker that read nothing from L3 after PostgreSQL came back kept its outage flag, and /health
+    flapped for 14+ minutes; /health now probes the table itself."""
+    settings.ARGUS_CACHE_L2_RETRY = 0.0
+    backends.l3_outage.failed(ConnectionError("connection refused"))  # as during the database outage
+    try:
+        body = client.get("/health").json()
+        assert body["services"]["cache"] == "healthy", body["details"]["cache"]
+        assert backends.l3_outage.down_since is None
+    finally:
+        backends.l3_outage.down_since = None

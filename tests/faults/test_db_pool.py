@@ -151,3 +151,32 @@ def test_a_database_that_refuses_connections_answers_json_503_with_retry_after(p
             assert answer.body["status"] == "unhealthy" and answer.body["services"]["database"] == "unhealthy"
         else:
             assert answer.body["error"]["code"] == "DATABASE_ERROR"
+
+
+KEY = "ak_0123abcd_" + "x" * 43  # well-formed, so it is looked up in the database
+
+
+def test_a_key_that_cannot_be_checked_is_a_503_and_a_keyed_websocket_closes_1013(processes: Processes) -> None:
+    """Requests carrying an API key (once a 500) and a keyed WebSocket (once dropped with 1006) while the
+    database refuses connections: DATABASE_ERROR with Retry-After, and a close that says try again later."""
+    import json
+
+    import websockets
+
+    refused = f"postgres://postgres@127.0.0.1:{free_port()}/argus"
+    base = _start(processes, DATABASE_URL=refused, ARGUS_DB_POOL_TIMEOUT="0.5")
+    response = httpx.get(f"{base}{TRADING_DATES}", headers={"X-API-Key": KEY}, timeout=10)
+    assert (response.status_code, response.headers.get("retry-after")) == (503, "2"), response.text
+    assert response.json()["error"]["code"] == "DATABASE_ERROR"
+    assert "API key could not be checked" in response.json()["error"]["details"]
+
+    async def handshake() -> tuple[dict[str, Any], int | None]:
+        url = base.replace("http", "ws") + "/ws/market_data"
+        async with websockets.connect(url, additional_headers={"X-API-Key": KEY}, open_timeout=10) as ws:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            await asyncio.wait_for(ws.wait_closed(), 10)
+            return frame, ws.close_code
+
+    frame, code = asyncio.run(handshake())
+    assert frame["type"] == "error" and frame["error"]["code"] == "DATABASE_ERROR", frame
+    assert code == 1013

@@ -304,3 +304,27 @@ def test_health_report_names_the_settings_on_linux(use_source: Any) -> None:
     assert body["services"]["xtquant"] == "unhealthy" and body["status"] == "degraded" and status == 200
     assert "XTQUANT_HOST/XTQUANT_PORT" in body["details"]["xtquant"]["detail"]
     assert "127.0.0.1:58610" in body["details"]["xtquant"]["detail"]
+
+
+@pytest.mark.django_db
+def test_a_hung_miniqmt_answers_504_timeout_within_the_deadline(
+    calendar: None, use_source: Any, xtquant_fake: ModuleType
+) -> None:
+    """A call past XTQUANT_TIMEOUT is the spec's TIMEOUT (504), in time, naming the setting; not a hung request."""
+    import time
+
+    from django.test import Client
+
+    use_source("xtquant", host="127.0.0.1", port=58610, timeout=0.3)
+    xtquant_fake.HANG_SECONDS = 5.0
+    try:
+        started = time.monotonic()
+        response = Client().get("/api/v1/market_data/latest", {"symbols": "000001.SZ", "use_cache": "false"})
+        took = time.monotonic() - started
+    finally:
+        xtquant_fake.RELEASE.set()  # the hung call's thread ends now, not in 5 s
+    body = response.json()
+    assert response.status_code == 504, body
+    assert body["success"] is False and body["error"]["code"] == "TIMEOUT"
+    assert "XTQUANT_TIMEOUT" in str(body["error"]["details"])
+    assert took < 2.0

@@ -41,6 +41,25 @@ def test_a_stale_feed_degrades_health(client: Client) -> None:
     assert (body["status"], body["details"]["feed"]["status"]) == ("healthy", "healthy")
 
 
+def test_no_feed_though_symbols_are_followed_degrades_health(client: Client) -> None:
+    """The guide's configuration without Celery once said healthy while nothing was pushed."""
+    from streaming import get_store, reset_streaming
+
+    reset_streaming()
+    cache.delete(feed_status_key())
+    assert client.get("/health").json()["details"]["feed"]["status"] != "degraded"  # nothing followed: none due
+    from asgiref.sync import async_to_sync
+
+    async_to_sync(get_store().touch)(["000001.SZ"])  # what a web process does for its subscribed symbols
+    try:
+        body = client.get("/health").json()
+        assert (body["status"], body["details"]["feed"]["status"]) == ("degraded", "degraded")
+        assert "1 subscribed symbol" in body["details"]["feed"]["detail"]
+        assert "manage.py feed" in body["details"]["feed"]["detail"]
+    finally:
+        reset_streaming()
+
+
 def _health(base: str) -> dict[str, object]:
     response = httpx.get(f"{base}/health", timeout=10)
     assert response.status_code == 200  # degraded still serves
@@ -66,3 +85,40 @@ def test_health_follows_a_private_redis_going_down_and_up(tmp_path: Path) -> Non
         with private_redis(port):
             wait_until(lambda: _health(base)["status"] == "healthy", what="health back to healthy")
             assert _health(base)["services"]["cache"] == "healthy"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_health_requests_share_one_run_of_the_probes() -> None:
+    """20 simultaneous /health once ran 20 sets of probes (20 database queries, 20 source checks)."""
+    import threading
+
+    from django.db import connections
+
+    from monitoring.services.health import Probe, health_report, register_probe, unregister_probe
+
+    runs = []
+
+    def slow_probe() -> Probe:
+        runs.append(threading.get_ident())
+        time.sleep(0.3)  # a probe that takes a while, as a busy database does
+        return Probe("healthy", "counted", 0.0)
+
+    register_probe("counted", slow_probe, service=False)
+    bodies: list[dict[str, object]] = []
+
+    def one() -> None:
+        try:
+            bodies.append(health_report()[0])
+        finally:
+            connections.close_all()
+
+    try:
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        unregister_probe("counted")
+    assert len(bodies) == 20 and all(body["details"]["counted"]["detail"] == "counted" for body in bodies)  # type: ignore[index]
+    assert len(runs) <= 3, f"{len(runs)} runs of the probes for 20 concurrent requests"

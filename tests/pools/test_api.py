@@ -109,7 +109,7 @@ def test_list_and_detail_before_any_traffic(client: Client) -> None:
             "idle_connections": 0,
             "total_connections": 0,
             "pool_utilization": 0.0,
-            "health_status": "healthy",
+            "health_status": "unknown",  # no node has been probed yet: nothing claims it is healthy
             "server_nodes_count": 1,
             "last_update": None,
         }
@@ -120,7 +120,7 @@ def test_list_and_detail_before_any_traffic(client: Client) -> None:
     # Nothing was sent yet: figures that cannot be known are null, counts are zero.
     assert (metrics["avg_response_time"], metrics["error_rate"], metrics["throughput"]) == (None, None, 0.0)
     assert metrics["server_nodes"] == [
-        {"host": "localhost", "port": 8001, "health_status": True, "current_connections": 0, "response_time": None}
+        {"host": "localhost", "port": 8001, "health_status": None, "current_connections": 0, "response_time": None}
     ]
     assert {
         k: detail["config"][k] for k in ("min_size", "max_size", "timeout", "auto_scale", "load_balance_strategy")

@@ -129,6 +129,49 @@ def test_a_node_stopped_under_gateway_traffic(gateway: str, two_nodes: list[Node
     assert after[second.address] - before.get(second.address, 0) == 3
 
 
+@pytest.fixture
+def quick_gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Iterator[str]:
+    """As `gateway`, with a pool deadline of 1 s, so a hung node costs a second, not five."""
+    name = make_pool(two_nodes, auto_scale=False, health_check_interval=60.0, timeout=1.0)
+    settings.ARGUS_DATA_SOURCE = {"BACKEND": "upstream", "OPTIONS": {"pool": name}}
+    reset_source()
+    try:
+        instruments_sync()
+        directory.invalidate()
+        yield name
+    finally:
+        reset_source()
+        directory.invalidate()
+
+
+def test_a_node_hung_under_gateway_traffic(quick_gateway: str, two_nodes: list[Node], client: Client) -> None:
+    """SIGSTOP (a hung process: connections accepted by the kernel, never answered): each request that
+    meets it is retried on the other node after the pool's deadline; once out of rotation it costs
+    nothing; no request fails. SIGCONT and a health check bring it back."""
+    import os
+    import signal
+    import time
+
+    first, second = two_nodes
+    symbol = node_get(first, "instruments", limit=1)["data"]["instruments"][0]["symbol"]
+    month = last_month()
+    assert second.process is not None
+    os.kill(second.process.pid, signal.SIGSTOP)
+    try:
+        took = []
+        for _ in range(8):
+            started = time.monotonic()
+            response = client.get(f"{API}/history", {"symbols": symbol, **month, "use_cache": "false"})
+            took.append(round(time.monotonic() - started, 2))
+            assert response.status_code == 200, response.content[:300]
+        assert max(took) < 1.0 + 3.0, took  # at most one deadline, then the other node
+        assert sorted(took)[len(took) // 2] < 0.8, took  # after the first, the hung node is out of rotation
+    finally:
+        os.kill(second.process.pid, signal.SIGCONT)
+    nodes = {n.port: n for n in pool_health_check(name=quick_gateway)}
+    assert nodes[first.port].healthy and nodes[second.port].healthy
+
+
 def test_the_upstream_source_keeps_the_source_contract(gateway: str) -> None:
     """tests/marketdata/test_source_contract.py's checks, on the upstream source built by the real loader."""
     source = get_source()

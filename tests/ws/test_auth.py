@@ -117,3 +117,35 @@ async def test_removing_the_scope_closes_connections_but_renaming_does_not(keys_
     assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
     _, refused, _ = await _open([(b"x-api-key", raw.encode())])
     assert refused["error"]["code"] == "FORBIDDEN"
+
+
+async def test_handshakes_past_the_clients_limit_are_refused_with_4429_and_others_still_connect(
+    settings: Any,
+) -> None:
+    """A reconnect loop could make the server do unbounded work: handshakes count per client."""
+    from argus_site.asgi import application
+    from monitoring.services.ratelimit import rate_limits_reset
+
+    settings.ARGUS_RATE_LIMITS = {**settings.ARGUS_RATE_LIMITS, "websocket": (3, 60.0)}
+    await sync_to_async(rate_limits_reset)()
+
+    async def handshake(client: str) -> tuple[dict[str, Any] | None, int | None]:
+        communicator = WebsocketCommunicator(application, "/ws/market_data", headers=[(b"origin", b"http://localhost")])
+        communicator.scope["client"] = (client, 40000)
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.send_to(text_data=orjson.dumps({"action": "ping"}).decode())
+        first = orjson.loads(await communicator.receive_from(timeout=5))
+        if first["type"] == "pong":
+            await communicator.disconnect()
+            return first, None
+        closed = await communicator.receive_output(timeout=5)
+        return first, closed["code"]
+
+    answers = [await handshake("10.1.1.1") for _ in range(4)]
+    assert [a[0]["type"] for a in answers[:3]] == ["pong"] * 3  # type: ignore[index]
+    first, code = answers[3]
+    assert first is not None and first["error"]["code"] == "RATE_LIMIT_EXCEEDED" and code == 4429
+    assert "handshakes" in first["error"]["details"]
+    other, _ = await handshake("10.2.2.2")  # another client is not affected
+    assert other is not None and other["type"] == "pong"

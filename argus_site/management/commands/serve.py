@@ -1,4 +1,5 @@
 import copy
+import os
 from typing import Any
 
 import uvicorn
@@ -26,12 +27,17 @@ class Command(BaseCommand):
         # The embedded default is one process: its in-memory channel layer and scheduler live there.
         workers = options["workers"] or (settings.ARGUS_WORKERS if settings.USE_REDIS else 1)
         self.stdout.write(f"Argus on http://{settings.ARGUS_HOST}:{settings.ARGUS_PORT} ({workers} worker(s))")
+        if workers > 1 and not os.environ.get("ARGUS_MCP_HTTP_STATELESS"):
+            # Each worker imports the settings afresh from this environment (see settings/server.py).
+            os.environ["ARGUS_MCP_HTTP_STATELESS"] = "true"
+            self.stdout.write("MCP over HTTP is stateless: several workers share the port")
         uvicorn.run(
             "argus_site.asgi:application",
             host=settings.ARGUS_HOST,
             port=settings.ARGUS_PORT,
             workers=workers,
             lifespan="on",
+            http="argus_site.http:BoundedHttpToolsProtocol",  # a bound on request heads
             ws_per_message_deflate=False,
             # Frames up to 1 MiB reach the consumer, which answers oversized messages with an error;
             # protocol pings keep NATs open and close peers that miss them.

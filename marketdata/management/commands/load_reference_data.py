@@ -7,10 +7,16 @@ from marketdata.services.instruments import instruments_sync
 
 
 class Command(BaseCommand):
-    help = "Load reference data: the trading calendar, then the data source's instruments."
+    help = (
+        "Load reference data: the trading calendar, then the data source's instruments (new ones added;"
+        " existing rows only get empty fields filled, so edits made in the admin are kept)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = calendar_sync()
         self.stdout.write("calendar: " + ", ".join(f"{m} {n} days" for m, n in counts.items()))
         result = instruments_sync()
-        self.stdout.write(f"instruments: {result['created']} created, {result['updated']} updated")
+        self.stdout.write(
+            f"instruments: {result['created']} created, {result['updated']} with empty fields filled"
+            " (fields holding a value are never overwritten)"
+        )

@@ -12,6 +12,8 @@ import logging
 import threading
 import time as clock
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, date, datetime
 from types import ModuleType
 from typing import Any, ClassVar
@@ -24,6 +26,7 @@ from marketdata.sources.base import (
     DataSource,
     InstrumentInfo,
     SourceHealth,
+    SourceTimeout,
     Tick,
     Trade,
     TradingCalendar,
@@ -38,6 +41,7 @@ MARKETS = ("SH", "SZ", "BJ")
 # Our period -> xtdata's; 1w/1mon are aggregated from 1d so every source stamps them alike.
 XT_PERIODS = {"1m": "1m", "5m": "5m", "15m": "15m", "30m": "30m", "1h": "1h", "1d": "1d"}
 PROBE_SYMBOL = "000001.SZ"
+CALL_WORKERS = 8  # xtdata calls in flight at once (hung ones included)
 INSTRUMENTS_TTL = 3600.0
 
 
@@ -66,8 +70,13 @@ class XtQuantSource(DataSource):
     name: ClassVar[str] = "xtquant"
 
     def __init__(self, *, calendar: TradingCalendar, host: str = "localhost", port: int = 58610,
-                 user_id: str = "") -> None:  # fmt: skip
+                 user_id: str = "", timeout: float = 10.0) -> None:  # fmt: skip
         super().__init__(calendar=calendar)
+        self.timeout = float(timeout)
+        # xtdata calls block in C; each runs in this bounded pool so a hung MiniQMT answers 504
+        # TIMEOUT after `timeout` instead of holding the request's thread for ever. Calls that
+        # hang keep their worker; when all are stuck, new calls time out at once, in bounded memory.
+        self._calls = ThreadPoolExecutor(max_workers=CALL_WORKERS, thread_name_prefix="xtdata")
         if not 0 < int(port) < 65536:
             raise ValueError(f"port must be between 1 and 65535, not {port}")
         # user_id names the MiniQMT account; xtdata (market data) needs none, xttrader would.
@@ -109,8 +118,15 @@ class XtQuantSource(DataSource):
     def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
         """One xtdata call; a failure drops the connection (the next call reconnects) and says what failed."""
         module = self.xtdata()
+        future = self._calls.submit(getattr(module, function), *args, **kwargs)
         try:
-            return getattr(module, function)(*args, **kwargs)
+            return future.result(timeout=self.timeout)
+        except FutureTimeout as exc:
+            future.cancel()
+            raise SourceTimeout(
+                f"xtdata.{function} did not answer within {self.timeout} s (XTQUANT_TIMEOUT) from MiniQMT at "
+                f"{self.address}; check that MiniQMT is running and logged in"
+            ) from exc
         except Exception as exc:
             with self._lock:
                 self._xtdata = None
@@ -257,6 +273,8 @@ class XtQuantSource(DataSource):
         """Forget the connection (xtdata keeps one per process; disconnecting would hurt other users)."""
         with self._lock:
             self._xtdata = None
+        calls, self._calls = self._calls, ThreadPoolExecutor(max_workers=CALL_WORKERS, thread_name_prefix="xtdata")
+        calls.shutdown(wait=False, cancel_futures=True)
 
 
 def _ms_since(started: float) -> float:

@@ -6,7 +6,8 @@ in epoch ms at Beijing midnight), 1m bars for the last three days built to add u
 level-1 snapshot per symbol at 2024-12-31 15:00:03, an ST stock at limit-up and an index. Prices
 come out with binary noise (math.nextafter), as the real feed's do.
 
-Test controls (module attributes): FAIL_CONNECT, SUBSCRIBE_REFUSED, TICKS (edit to change what
+Test controls (module attributes): FAIL_CONNECT, SUBSCRIBE_REFUSED, HANG_SECONDS (get_full_tick
+blocks that long, as a MiniQMT that stopped answering; RELEASE.set() ends the wait early), TICKS (edit to change what
 get_full_tick returns), calls (every call), downloaded, subscriptions, hello_shown, connected_to,
 push(datas), drop_connection().
 """
@@ -43,6 +44,8 @@ enable_hello = True
 data_dir = None
 
 FAIL_CONNECT = False
+HANG_SECONDS = 0.0
+RELEASE = threading.Event()
 SUBSCRIBE_REFUSED = False
 hello_shown = False
 connected_to: list[list[str]] = []
@@ -138,6 +141,8 @@ def get_data_dir():
 def get_full_tick(code_list):
     _record("get_full_tick", code_list)
     get_client()
+    if HANG_SECONDS:
+        RELEASE.wait(HANG_SECONDS)
     codes = [c for item in code_list for c in (SECTORS.get(item, []) if "." not in item else [item])]
     return {code: copy.deepcopy(TICKS[code]) for code in codes if code in TICKS}
 
