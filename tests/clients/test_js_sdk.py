@@ -6,15 +6,20 @@ does it too). The server is a real `manage.py serve` with its feed running, so W
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import _unavailable
+from tests.support.browser import PageErrors, chromium
+from tests.support.net import free_port
 from tests.support.paths import ROOT
 from tests.support.servers import argus_server
 
@@ -75,3 +80,39 @@ def test_the_spec_js_example_runs_verbatim_against_the_server(server: str, tmp_p
     # the WebSocket: the subscribe the spec sends on open is acknowledged and its snapshot arrives
     assert '收到数据: {"type":"subscribed"' in out
     assert '收到数据: {"type":"snapshot"' in out
+
+
+@pytest.fixture
+def static_origin() -> Iterator[str]:
+    """clients/js served over HTTP, as a web app would serve the package's modules."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(JS))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+def test_the_js_sdk_works_in_a_browser(tmp_path: Path, reference_data: None, static_origin: str) -> None:
+    """Chromium loads the ES modules as they are, calls a server of another origin (CORS) and subscribes."""
+    env = {**SERVER_ENV, "ARGUS_CORS_ALLOWED_ORIGINS": static_origin}
+    with argus_server(tmp_path, env) as base, chromium() as browser:
+        page = browser.new_page()
+        errors = PageErrors()
+        errors.watch(page)
+        page.goto(f"{static_origin}/test/browser.html#{base}")
+        page.wait_for_function("window.result !== undefined", timeout=30_000)
+        result = page.evaluate("window.result")
+        page.close()
+    # the one 400 is the deliberate bad symbol
+    assert [m for m in errors.messages if "400" not in m] == [], errors.messages
+    assert "failed" not in result, result
+    assert result["name"] == "贵州茅台"
+    assert result["source"]["simulated"] is True and result["source"]["source"] == "simulated"
+    assert result["bars"] > 15
+    assert result["error"] == [True, "INVALID_PARAMETER", 400]
+    assert result["types"][0] == "subscribed" and result["types"][-1] == "market_data"
+    assert result["websocketUrl"] == base.replace("http://", "ws://") + "/ws/market_data"
