@@ -109,3 +109,42 @@ def test_it_is_served_as_yaml_and_rendered_as_a_page(client: Client, document: d
     refused = client.post("/api/asyncapi/")
     assert refused.status_code == 405
     assert refused.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+@pytest.mark.usefixtures("stream", "instruments")
+async def test_a_real_session_sends_only_frames_the_document_describes(
+    connect: Any, make_tick: Any, document: dict[str, Any]
+) -> None:
+    """Every action sent and every frame received in a session validates against its message's payload."""
+    from asgiref.sync import sync_to_async
+
+    from streaming.services.ticks import ticks_ingest
+
+    resolved = _resolve(document, document)["components"]["messages"]
+
+    def check(message: dict[str, Any], key: str) -> str:
+        name = message[key]
+        errors = [e.message for e in jsonschema.Draft202012Validator(resolved[name]["payload"]).iter_errors(message)]
+        assert not errors, (name, message, errors)
+        return str(name)
+
+    await sync_to_async(ticks_ingest)([make_tick("000001.SZ", 0)])
+    ws = await connect()
+    seen: list[str] = []
+
+    async def send(message: dict[str, Any], answers: int) -> None:
+        if "action" in message and message["action"] in resolved and message.get("symbols") != []:
+            check(message, "action")
+        await ws.send_json_to(message)
+        for _ in range(answers):
+            seen.append(check(await ws.receive_json_from(timeout=5), "type"))
+
+    await send({"action": "subscribe", "symbols": ["000001.SZ"], "fields": ["price", "volume"]}, 2)
+    await sync_to_async(ticks_ingest)([make_tick("000001.SZ", 1)])
+    seen.append(check(await ws.receive_json_from(timeout=5), "type"))
+    await send({"action": "ping"}, 1)
+    await send({"action": "get_stats"}, 1)
+    await send({"action": "subscribe", "symbols": ["000001.SZ"], "resume_from": {"000001.SZ": 1}, "epoch": "gone"}, 3)
+    await send({"action": "unsubscribe", "symbols": ["000001.SZ"]}, 1)
+    await send({"action": "subscribe", "symbols": []}, 1)
+    assert set(seen) >= {"subscribed", "snapshot", "market_data", "pong", "stats", "reset", "unsubscribed", "error"}

@@ -122,7 +122,7 @@ export type StreamMessage =
   | { type: 'snapshot'; epoch: string | null; data: Array<{ symbol: string; seq: number; [field: string]: unknown }> }
   | { type: 'market_data'; epoch: string; data: { symbol: string; seq: number; trading_day: string | null; timestamp: string; [field: string]: unknown } }
   | { type: 'reset'; epoch: string | null; data: { symbol: string; reason: string } }
-  | { type: 'unsubscribed'; data: { symbols: string[]; subscribed: number } }
+  | { type: 'unsubscribed'; data: { symbols: string[]; subscribed: string[] } }
   | { type: 'status'; data: Record<string, unknown> }
   | { type: 'stats'; data: { total_connections: number; total_subscriptions: number; messages_sent: number; uptime_seconds: number; [k: string]: unknown } }
   | { type: 'pong'; timestamp: string }
