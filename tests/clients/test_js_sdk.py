@@ -48,7 +48,10 @@ def server(tmp_path: Path, reference_data: None) -> Iterator[str]:
 
 
 def _run(args: list[str], base: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ARGUS_URL": base, "NO_COLOR": "1"}
+    # Node runs on the real clock even under the suite's libfaketime stage (a frozen clock stalls its
+    # timers, as tests/support/browser.py says of Chromium); market time is the server's anyway.
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    env.update({"ARGUS_URL": base, "NO_COLOR": "1"})
     return subprocess.run(args, cwd=JS, env=env, capture_output=True, text=True, timeout=timeout, check=False)
 
 
