@@ -115,7 +115,16 @@ def local_optimize(cold_seconds: float) -> dict[str, int]:
     }
 
 
+def local_expire() -> dict[str, int]:
+    """Drop this process's L1 entries whose rule's TTL has passed (nothing else)."""
+    now = time.time()
+    known = rulebook.loaded()  # runs on the sync thread: no database access there
+    expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
+    return {"keys": expired.keys, "bytes": expired.bytes}
+
+
 LOCAL_OPS: dict[str, Any] = {
     "clear": lambda args: local_clear(args.get("rules")),
+    "expire": lambda args: local_expire(),
     "optimize": lambda args: local_optimize(float(args["cold_seconds"])),
 }
