@@ -133,6 +133,15 @@ class Config:
 DEFAULTS: dict[str, str] = {}
 
 
+def auth_mode(cfg: Config) -> str:
+    """ARGUS_AUTH_MODE, its own choice. Unset: `production` with a server database (a DATABASE_URL
+    that is not SQLite: a deployment), else `development`. Redis alone (the guide's settings.yaml)
+    never switches it: Redis configured means Redis is used, not that keys and secrets are required."""
+    database = cfg.text("DATABASE_URL")
+    server_database = bool(database) and not database.startswith("sqlite")
+    return cfg.text("ARGUS_AUTH_MODE", "production" if server_database else "development")
+
+
 class Paths:
     """Where a process keeps its files, and whether it is the embedded default (no external services)."""
 
@@ -142,6 +151,8 @@ class Paths:
         self.secret_key_file = self.var_dir / "secret_key"
         self.log_dir = Path(cfg.text("ARGUS_LOG_DIR", str(base_dir / "logs")))  # "-": the console only
         self.embedded = not (cfg.is_set("DATABASE_URL") or cfg.is_set("REDIS_URL") or cfg.is_set("REDIS_HOST"))
+        # Outside production auth mode a missing ARGUS_SECRET_KEY is generated into var/secret_key.
+        self.generated_secret = not cfg.is_set("ARGUS_SECRET_KEY") and auth_mode(cfg) != "production"
 
 
 def load(base_dir: Path) -> Config:
