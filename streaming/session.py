@@ -22,6 +22,7 @@ from streaming.protocol import (
     parse,
     push_data,
     push_frame,
+    requested_action,
     reset_frame,
 )
 from streaming.store import Entry
@@ -76,6 +77,10 @@ class Session:
             action = request.action
             await getattr(self, f"_{action}")(request)
         except ApiError as error:
+            # A refused message still names what it asked for ("action": "subscribe"); messages over
+            # the rate limit are not read at all.
+            if action is None and not isinstance(error, RateLimitExceeded):
+                action = requested_action(text, max_bytes=settings.ARGUS_WS_MAX_MESSAGE_BYTES)
             await self.connection.reply(error_frame(error, action))
         except Exception:
             # A failure of ours (Redis down, a bug) must not kill this connection or any other.

@@ -77,7 +77,19 @@ class Config:
     """Typed reads over the merged mapping (YAML first, the environment over it)."""
 
     def __init__(self, environ: Mapping[str, str], yaml_path: Path) -> None:
-        self.values: dict[str, str] = {**read_yaml(yaml_path), **environ}
+        from_yaml = read_yaml(yaml_path)
+        self.values: dict[str, str] = {**from_yaml, **environ}
+        # A value the YAML file gave is reported by its YAML key (server.port), in the user's words.
+        yaml_names = {env: ".".join(path) for path, env in YAML_KEYS.items()}
+        self.origin: dict[str, str] = {
+            env: f"{yaml_names[env]} in {yaml_path}" for env in from_yaml if env not in environ and env in yaml_names
+        }
+
+    def _bad(self, name: str, raw: object, expected: str) -> ImproperlyConfigured:
+        where = self.origin.get(name)
+        if where is not None:
+            return ImproperlyConfigured(f"{where}: {raw!r} is wrong, expected {expected}")
+        return ImproperlyConfigured(f"{name}={raw!r}: expected {expected}")
 
     def is_set(self, name: str) -> bool:
         return bool(self.values.get(name, "").strip())
@@ -93,9 +105,9 @@ class Config:
         try:
             value = int(raw)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{name}={raw!r}: expected an integer") from exc
+            raise self._bad(name, raw, "an integer") from exc
         if minimum is not None and value < minimum:
-            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+            raise self._bad(name, value, f"at least {minimum}")
         return value
 
     def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
@@ -105,9 +117,9 @@ class Config:
         try:
             value = float(raw)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{name}={raw!r}: expected a number") from exc
+            raise self._bad(name, raw, "a number") from exc
         if minimum is not None and value < minimum:
-            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+            raise self._bad(name, value, f"at least {minimum}")
         return value
 
     def flag(self, name: str, default: bool) -> bool:
@@ -118,7 +130,7 @@ class Config:
             return True
         if raw in {"0", "false", "no", "off"}:
             return False
-        raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")
+        raise self._bad(name, raw, "true or false")
 
     def items(self, name: str, default: list[str]) -> list[str]:
         raw = self.text(name)

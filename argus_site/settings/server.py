@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RejectNulBytes",
+    "core.middleware.ApiLanguage",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "monitoring.middleware.CorsMiddleware",
