@@ -35,8 +35,9 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 reference: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
+	@# Quiet set-up (errors still show); ensure_admin's banner comes last: URLs, the password once.
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable -v 0
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py ensure_admin
 

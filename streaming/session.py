@@ -9,7 +9,9 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from cachemgr.services import service_started_at
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
+from core.process import uptime_since
 from streaming import get_hub
 from streaming.connection import Connection, Send
 from streaming.directory import instrument_names, instrument_names_cached
@@ -94,12 +96,14 @@ class Session:
     async def _get_stats(self, request: Request) -> None:
         await self.hub.report()
         processes = await self.hub.store.gather()
-        started = min((p.started_at for p in processes), default=self.hub.started_at)
+        # One service uptime, the same as /health's: the oldest live process's start (not the first
+        # WebSocket connection's).
+        started = await asyncio.to_thread(service_started_at)
         data = {
             "total_connections": sum(p.connections for p in processes),
             "total_subscriptions": sum(p.subscriptions for p in processes),
             "messages_sent": sum(p.messages_sent for p in processes),
-            "uptime_seconds": int(time.time() - started),
+            "uptime_seconds": uptime_since(started),
             "processes": len(processes),
         }
         await self.connection.reply(dumps({"type": "stats", "data": data}))

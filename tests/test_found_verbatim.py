@@ -72,3 +72,22 @@ def test_websocket_errors_name_the_action_they_refused() -> None:
     assert requested_action('{"action": "subscribe", "symbols": ["bogus"]}', max_bytes=1000) == "subscribe"
     assert requested_action("not json", max_bytes=1000) is None
     assert requested_action('{"action": 5}', max_bytes=1000) is None
+
+
+def test_one_service_uptime_for_health_and_get_stats(client: Any, services: None) -> None:
+    """Another live process that started 1000 s ago makes the service 1000 s old, for every reader."""
+    import time
+
+    import orjson
+
+    from cachemgr import keys
+    from cachemgr.services import service_started_at
+    from core.redis import redis_client
+
+    key = keys.cache_process_key("elsewhere:1:test")
+    redis_client().set(key, orjson.dumps({"started_at": time.time() - 1000, "published": time.time()}), ex=30)
+    try:
+        assert time.time() - service_started_at() >= 1000
+        assert client.get("/health").json()["uptime_seconds"] >= 1000
+    finally:
+        redis_client().delete(key)

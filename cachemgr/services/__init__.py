@@ -5,7 +5,14 @@ from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cach
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_cleanup_expired, cache_optimize, optimization_body
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
-from cachemgr.services.stats import Cleared, cache_clear, cache_counters, cache_stats, rules_for_type
+from cachemgr.services.stats import (
+    Cleared,
+    cache_clear,
+    cache_counters,
+    cache_stats,
+    rules_for_type,
+    service_started_at,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -28,4 +35,5 @@ __all__ = [
     "rule_update",
     "rulebook",
     "rules_for_type",
+    "service_started_at",
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from cachemgr.services.memory import Entry, Freed, MemoryCache
 from cachemgr.services.rules import rulebook
+from core.process import STARTED_AT
 
 # Distinct keys remembered per rule to estimate how often each key is rewritten.
 STORE_KEYS_LIMIT = 10_000
@@ -81,7 +82,7 @@ def process_reset() -> None:
 
 def process_snapshot() -> dict[str, Any]:
     """This process's counters plus what its L1 holds."""
-    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time()}
+    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time(), "started_at": STARTED_AT}
 
 
 def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
