@@ -50,8 +50,10 @@ LIST_PARAMETERS = ("symbols", "fields")
 def _single_values(request: Request) -> dict[str, Any]:
     """One value per parameter: repeated list parameters are merged, any other repeat is refused."""
     query: dict[str, Any] = {}
-    for name in request.query_params:
-        values = request.query_params.getlist(name)
+    params = request.query_params
+    getlist = getattr(params, "getlist", None)  # a plain dict from the MCP tools has one value each
+    for name in params:
+        values = getlist(name) if getlist is not None else [params[name]]
         if len(values) > 1 and name not in LIST_PARAMETERS:
             raise InvalidParameter(f"{name} is given {len(values)} times ({', '.join(values)}); give it once")
         query[name] = ",".join(values) if len(values) > 1 else values[0]
