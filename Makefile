@@ -46,8 +46,9 @@ install: $(VENV)/.runtime $(CHARTS_JS)
 install-dev: $(VENV)/.dev $(CHARTS_JS) clients/js/node_modules/.package-lock.json
 
 reference: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
+	@# Quiet set-up (errors still show); ensure_admin's banner comes last: URLs, the password once.
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py createcachetable -v 0
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py ensure_admin
 

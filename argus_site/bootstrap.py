@@ -1,4 +1,4 @@
-"""What a process makes on disk before Django reads its settings: directories and the embedded secret key.
+"""What a process makes on disk before Django reads its settings: directories and the generated secret key.
 
 Settings modules only read (argus_site/settings/topology.py); every entry point calls `bootstrap()`
 first: manage.py, argus_site.asgi, argus_site.wsgi, the Celery app, and the test suite.
@@ -15,7 +15,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def bootstrap() -> None:
-    """Create var/, var/static/, the log directory and, in the embedded default, var/secret_key.
+    """Create var/, var/static/, the log directory and, outside production auth mode without
+    ARGUS_SECRET_KEY, var/secret_key.
 
     Reads the configuration on its own (not through the settings modules, which it must not load
     early: a settings module layered over base, like the tests', has yet to add its defaults).
@@ -26,7 +27,7 @@ def bootstrap() -> None:
     paths.static_root.mkdir(parents=True, exist_ok=True)
     if str(paths.log_dir) != "-":
         paths.log_dir.mkdir(parents=True, exist_ok=True)
-    if not cfg.is_set("ARGUS_SECRET_KEY") and paths.embedded:
+    if paths.generated_secret:
         path = paths.secret_key_file
         if not path.exists():
             # One random key per install, kept outside the repository, readable by its owner only.

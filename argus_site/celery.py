@@ -3,6 +3,7 @@
 Run exactly one beat per deployment: two beats run every periodic task twice (celery#2856).
 """
 
+import logging
 import os
 from typing import Any
 
@@ -14,6 +15,7 @@ from argus_site.bootstrap import bootstrap
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "argus_site.settings.base")
 bootstrap()
 
+logger = logging.getLogger("argus.scheduler")
 app = Celery("argus")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
@@ -51,3 +53,17 @@ def _job_finished(
     started = _started.pop(task_id, None) or clock.timestamp()
     ok = state == "SUCCESS"
     job_record(name, started=started, finished=clock.timestamp(), ok=ok, detail="" if ok else repr(retval)[:300])
+
+
+@task_prerun.connect
+def _periodic_task_started(sender: Any = None, **kwargs: Any) -> None:
+    """Tell web servers on standby that Celery runs the periodic jobs (argus_site/scheduler.py)."""
+    from django.conf import settings
+
+    from argus_site.scheduler import mark_celery_alive
+
+    if getattr(sender, "name", None) in {job["task"] for job in settings.ARGUS_PERIODIC_JOBS.values()}:
+        try:
+            mark_celery_alive()
+        except Exception:  # Redis down: the task itself will report it
+            logger.debug("could not mark Celery alive", exc_info=True)

@@ -41,8 +41,14 @@ class Lifespan:
             if message["type"] == "lifespan.startup":
                 exit_with_master()
                 if settings.ARGUS_EMBEDDED_JOBS:
-                    self._jobs = asyncio.create_task(run_periodic_jobs(settings.ARGUS_PERIODIC_JOBS))
-                    logger.info("embedded periodic jobs started: %s", ", ".join(settings.ARGUS_PERIODIC_JOBS))
+                    standby = settings.ARGUS_EMBEDDED_JOBS_STANDBY
+                    jobs = run_periodic_jobs(settings.ARGUS_PERIODIC_JOBS, standby=standby)
+                    self._jobs = asyncio.create_task(jobs)
+                    logger.info(
+                        "periodic jobs %s: %s",
+                        "on standby (run here while no Celery worker runs them)" if standby else "run in this server",
+                        ", ".join(settings.ARGUS_PERIODIC_JOBS),
+                    )
                 await _warm_up()
                 # Everything loaded so far (Django, apps, pandas, calendars) lives as long as the
                 # process: keep it out of the collector's full passes, which otherwise walk it all

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from argus_site import views
 from argus_site.docs import asyncapi_page, asyncapi_yaml
+from marketdata.views.preload import CachePreloadView
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("monitoring.urls")),
     path("api/v1/market_data/", include("marketdata.urls")),
+    # Preloading reads market data, which the cache manager below knows nothing of.
+    path("api/v1/cache/preload", CachePreloadView.as_view(), name="cache-preload"),
     path("api/v1/cache/", include("cachemgr.urls")),
     path("api/v1/connection_pool/", include("pools.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

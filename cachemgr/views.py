@@ -20,6 +20,7 @@ from cachemgr.schemas import (
     CacheStatsResponse,
 )
 from cachemgr.services import (
+    cache_cleanup_expired,
     cache_clear,
     cache_config,
     cache_optimize,
@@ -61,6 +62,20 @@ class CacheClearView(APIView):
         return Response(
             success(
                 message="缓存清理完成" if cleared.complete else "缓存清理完成（部分进程或存储未响应，数字偏少）",
+                cleared_keys=cleared.keys,
+                freed_memory_mb=round(cleared.bytes / MB, 6),
+            )
+        )
+
+
+class CacheCleanupView(APIView):
+    """POST /api/v1/cache/cleanup: drop expired entries only (the guide's cleanup_expired)."""
+
+    def post(self, request: Request) -> Response:
+        cleared = cache_cleanup_expired()
+        return Response(
+            success(
+                message="过期缓存已清理" if cleared.complete else "过期缓存已清理（部分进程未响应，数字偏少）",
                 cleared_keys=cleared.keys,
                 freed_memory_mb=round(cleared.bytes / MB, 6),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from core.errors import json_error
 
@@ -19,3 +20,21 @@ class RejectNulBytes:
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             return json_error("INVALID_PARAMETER", "the request's path or query contains a NUL byte (%00); remove it")
         return self.get_response(request)
+
+
+class ApiLanguage:
+    """API answers speak one language per message: the spec's Chinese `message`, English `details`.
+
+    Django runs in zh-hans for the admin (LANGUAGE_CODE), which would make DRF's own validation
+    texts ("该字段是必填项。") Chinese inside our English details. Outside /admin/ the request runs
+    with English active, so every detail text is English.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/"):
+            return self.get_response(request)
+        with translation.override("en"):
+            return self.get_response(request)

@@ -15,6 +15,7 @@ Stable functions (other interfaces import them; change them only with every call
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -95,13 +96,46 @@ def full_payload(tick: Tick, trades: Sequence[Trade], *, name: str) -> dict[str,
     }
 
 
-def trim_full(payload: dict[str, Any], *, sections: Sequence[str], depth: int) -> dict[str, Any]:
+# /full's `fields` also takes the user guide's names (fields=price,volume,bid,ask): a basic field
+# selects it from `basic` (with the symbol), `bid`/`ask` (or `bids`/`asks`) one side of the book.
+FULL_BOOK_SIDES = {"bid": "bids", "bids": "bids", "ask": "asks", "asks": "asks"}
+FULL_FIELD_CHOICES = ("all", *FULL_SECTIONS, *BASIC_FIELDS, *FULL_BOOK_SIDES)
+
+
+@dataclass(frozen=True)
+class FullSelection:
+    sections: tuple[str, ...]
+    basic_fields: tuple[str, ...] | None = None  # None: the whole section
+    sides: tuple[str, ...] | None = None  # None: both sides
+
+
+def full_selection(fields: Sequence[str] | None) -> FullSelection:
+    """What `fields` of /full selects: sections, and within them basic fields and book sides."""
+    items = list(fields or ["all"])
+    if "all" in items:
+        return FullSelection(FULL_SECTIONS)
+    basic = [f for f in items if f in BASIC_FIELDS]
+    sides = list(dict.fromkeys(FULL_BOOK_SIDES[f] for f in items if f in FULL_BOOK_SIDES))
+    sections = [s for s in FULL_SECTIONS if s in items or (s == "basic" and basic) or (s == "orderbook" and sides)]
+    return FullSelection(
+        tuple(sections),
+        None if "basic" in items or not basic else tuple(dict.fromkeys(["symbol", *basic])),
+        None if "orderbook" in items or not sides else tuple(sides),
+    )
+
+
+def trim_full(
+    payload: dict[str, Any], *, sections: Sequence[str], depth: int, selection: FullSelection | None = None
+) -> dict[str, Any]:
     """A full snapshot cut to the asked sections, the book to `depth` levels (fewer if the source has fewer)."""
     trimmed: dict[str, Any] = {}
     for section in sections:
         if section == "orderbook":
             book = payload["orderbook"]
-            trimmed["orderbook"] = {"bids": book["bids"][:depth], "asks": book["asks"][:depth]}
+            sides = selection.sides if selection and selection.sides else ("bids", "asks")
+            trimmed["orderbook"] = {side: book[side][:depth] for side in sides}
+        elif section == "basic" and selection and selection.basic_fields:
+            trimmed["basic"] = {f: payload["basic"][f] for f in selection.basic_fields}
         else:
             trimmed[section] = payload[section]
     return trimmed

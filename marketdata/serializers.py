@@ -5,12 +5,14 @@ Hot paths never serialise responses through these; they only describe them for t
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from rest_framework import serializers
 
-from marketdata.payloads import FULL_SECTIONS, QUOTE_FIELDS
+from marketdata.payloads import FULL_FIELD_CHOICES, QUOTE_FIELDS
 from marketdata.selectors import (
     FULL_MAX_SYMBOLS,
     HISTORY_MAX_SYMBOLS,
@@ -29,8 +31,28 @@ def _choice(choices: Sequence[Any], **kwargs: Any) -> serializers.ChoiceField:
     )
 
 
+class DayField(serializers.DateField):
+    """YYYY-MM-DD; a well-formed day that does not exist (2024-02-30) is reported as such."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        text = str(value).strip()
+        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            if not 1 <= month <= 12:
+                raise serializers.ValidationError(
+                    f"{text} is not a day: there is no month {month:02d} (dates are YYYY-MM-DD)"
+                )
+            last = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= last:
+                raise serializers.ValidationError(
+                    f"{text} is not a day: {calendar.month_name[month]} {year} has {last} days"
+                )
+        return super().to_internal_value(text)
+
+
 def _date(**kwargs: Any) -> serializers.DateField:
-    return serializers.DateField(
+    return DayField(
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "not a date: use YYYY-MM-DD, e.g. 2024-01-31"},
         **kwargs,
@@ -92,7 +114,10 @@ class LatestQuery(serializers.Serializer):
 class FullQuery(serializers.Serializer):
     symbols = SymbolsField(maximum=FULL_MAX_SYMBOLS)
     fields = CsvChoiceField(  # type: ignore[assignment]
-        choices=("all", *FULL_SECTIONS), required=False, help_text="all (default) or any of basic,orderbook,trades"
+        choices=FULL_FIELD_CHOICES,
+        required=False,
+        help_text="all (default), any of basic,orderbook,trades, or the guide's names: basic fields "
+        "(price,volume,...) select from basic, bid/ask one side of the order book",
     )
     depth = _choice([5, 10, 20], default=5, help_text="order-book levels per side")
     use_cache = serializers.BooleanField(default=True)

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.envelope import success
-from core.errors import InvalidParameter
+from core.errors import InvalidParameter, MissingParameter
 from pools import services
 from pools.models import ServerNode
 from pools.payloads import health_details, pool_detail, pool_summary
@@ -51,6 +51,10 @@ class PoolListView(APIView):
     )
     def post(self, request: Request) -> Response:
         """Create a pool and its nodes."""
+        if isinstance(request.data, dict) and not str(request.data.get("name") or "").strip():
+            raise MissingParameter(
+                'name is required; e.g. {"name": "market_data_pool", "config": {"min_size": 5, "max_size": 50}}'
+            )
         serializer = PoolCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -98,6 +98,18 @@ def reset_frame(symbol: str, reason: str, epoch: str | None) -> str:
     return dumps({"type": "reset", "epoch": epoch, "data": {"symbol": symbol, "reason": reason}})
 
 
+def requested_action(text: str | None, *, max_bytes: int) -> str | None:
+    """The `action` a message asked for, when it names one (for error frames of messages `parse` refused)."""
+    if text is None or len(text) > max_bytes:
+        return None
+    try:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    action = message.get("action") if isinstance(message, dict) else None
+    return action if isinstance(action, str) and len(action) <= 64 else None
+
+
 def parse(text: str | None, *, max_bytes: int) -> Request:
     """Validate one client message; raises ApiError saying what was wrong."""
     if text is None:

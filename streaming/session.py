@@ -10,7 +10,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from cachemgr.services import service_started_at
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
+from core.process import uptime_since
 from streaming import get_hub
 from streaming.connection import Connection, Send
 from streaming.directory import instrument_names, instrument_names_cached
@@ -23,6 +25,7 @@ from streaming.protocol import (
     parse,
     push_data,
     push_frame,
+    requested_action,
     reset_frame,
 )
 from streaming.store import Entry
@@ -77,6 +80,10 @@ class Session:
             action = request.action
             await getattr(self, f"_{action}")(request)
         except ApiError as error:
+            # A refused message still names what it asked for ("action": "subscribe"); messages over
+            # the rate limit are not read at all.
+            if action is None and not isinstance(error, RateLimitExceeded):
+                action = requested_action(text, max_bytes=settings.ARGUS_WS_MAX_MESSAGE_BYTES)
             await self.connection.reply(error_frame(error, action))
         except Exception:
             # A failure of ours (Redis down, a bug) must not kill this connection or any other.
@@ -90,12 +97,14 @@ class Session:
     async def _get_stats(self, request: Request) -> None:
         await self.hub.report()
         processes = await self.hub.store.gather()
-        started = min((p.started_at for p in processes), default=self.hub.started_at)
+        # One service uptime, the same as /health's: the oldest live process's start (not the first
+        # WebSocket connection's).
+        started = await asyncio.to_thread(service_started_at)
         data = {
             "total_connections": sum(p.connections for p in processes),
             "total_subscriptions": sum(p.subscriptions for p in processes),
             "messages_sent": sum(p.messages_sent for p in processes),
-            "uptime_seconds": int(time.time() - started),
+            "uptime_seconds": uptime_since(started),
             "processes": len(processes),
         }
         await self.connection.reply(dumps({"type": "stats", "data": data}))

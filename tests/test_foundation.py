@@ -110,10 +110,14 @@ def test_ensure_admin_creates_once_with_given_password(settings, capsys) -> None
     settings.ARGUS_ADMIN_PASSWORD = ""
     call_command("ensure_admin")
     printed = capsys.readouterr().out
-    password = printed.rsplit("password: ", 1)[1].strip()
+    password = printed.split("password ", 1)[1].split()[0]
     assert authenticate(username="admin", password=password) is not None
+    # The banner: where everything is, the password once, how to reset it.
+    assert "/admin/" in printed and "/api/docs/" in printed and "changepassword admin" in printed
+    assert printed.count(password) == 1
     call_command("ensure_admin")
-    assert "exists" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "exists" in again and password not in again and "changepassword admin" in again
     assert get_user_model().objects.count() == 1
 
 
@@ -141,3 +145,18 @@ def test_unknown_route_is_json_not_found(client) -> None:  # type: ignore[no-unt
 @pytest.mark.django_db
 def test_instruments_table_exists() -> None:
     assert Instrument.objects.count() == 0
+
+
+def test_a_bad_yaml_value_is_reported_by_its_yaml_key(tmp_path: Path) -> None:
+    yaml_file = tmp_path / "settings.yaml"
+    yaml_file.write_text("server:\n  port: eighty\n  debug: maybe\n")
+    cfg = Config({}, yaml_file)
+    with pytest.raises(
+        ImproperlyConfigured, match=r"server\.port in .*settings\.yaml: 'eighty' is wrong, expected an integer"
+    ):
+        cfg.integer("ARGUS_PORT", 8001)
+    with pytest.raises(ImproperlyConfigured, match=r"server\.debug in .*: 'maybe' is wrong, expected true or false"):
+        cfg.flag("ARGUS_DEBUG", False)
+    # The environment wins, and is then what is reported.
+    with pytest.raises(ImproperlyConfigured, match="ARGUS_PORT='x': expected an integer"):
+        Config({"ARGUS_PORT": "x"}, yaml_file).integer("ARGUS_PORT", 8001)

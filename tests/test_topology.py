@@ -21,7 +21,8 @@ PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], 'l2': settings.CACHES['default']['BACKEND'], "
     "'layer': getattr(settings, 'CHANNEL_LAYERS', None), 'eager': settings.CELERY_TASK_ALWAYS_EAGER, "
-    "'jobs': settings.ARGUS_EMBEDDED_JOBS, 'port': settings.ARGUS_PORT, "
+    "'jobs': settings.ARGUS_EMBEDDED_JOBS, 'standby': settings.ARGUS_EMBEDDED_JOBS_STANDBY, "
+    "'auth': settings.ARGUS_AUTH_MODE, 'port': settings.ARGUS_PORT, "
     "'clock': settings.ARGUS_DATA_SOURCE['OPTIONS'].get('clock')}))"
 )
 
@@ -43,6 +44,8 @@ def test_embedded_default_needs_no_services() -> None:
         "layer": None,  # live quotes fan out through the stream hub, not a channel layer
         "eager": True,
         "jobs": True,
+        "standby": False,
+        "auth": "development",
         "port": 8001,
         "clock": "replay",
     }
@@ -61,7 +64,9 @@ def test_production_uses_postgres_redis_and_celery() -> None:
     assert seen["db"] == "django.db.backends.postgresql"
     assert seen["l2"] == "django_redis.cache.RedisCache"
     assert seen["layer"] is None  # one Redis pub/sub subscription per process (streaming/hub.py)
-    assert (seen["eager"], seen["jobs"], seen["clock"]) == (False, False, "real")
+    # Periodic jobs stand by in the server: they run here only while no Celery worker runs them.
+    assert (seen["eager"], seen["jobs"], seen["standby"], seen["clock"]) == (False, True, True, "real")
+    assert seen["auth"] == "production"
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
@@ -81,6 +86,17 @@ def test_guide_redis_host_form_turns_redis_on() -> None:
     result = _settings_with({"REDIS_HOST": "127.0.0.1", "REDIS_DB": "3", "ARGUS_SECRET_KEY": "y" * 50})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["l2"] == "django_redis.cache.RedisCache"
+
+
+def test_redis_alone_does_not_switch_on_production_auth_or_require_a_secret_key() -> None:
+    result = _settings_with({"REDIS_HOST": "127.0.0.1"})
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert (seen["l2"], seen["auth"], seen["standby"]) == ("django_redis.cache.RedisCache", "development", True)
+    chosen = _settings_with({"REDIS_HOST": "127.0.0.1", "ARGUS_AUTH_MODE": "production"})
+    assert chosen.returncode != 0 and "ARGUS_SECRET_KEY must be set in production auth mode" in chosen.stderr
+    explicit = _settings_with({"REDIS_HOST": "127.0.0.1", "ARGUS_EMBEDDED_JOBS": "false"})
+    assert json.loads(explicit.stdout)["jobs"] is False
 
 
 def test_example_yaml_holds_every_known_key() -> None:
@@ -112,3 +128,33 @@ async def test_embedded_scheduler_runs_each_job_repeatedly(monkeypatch: pytest.M
     with pytest.raises(asyncio.CancelledError):
         await runner
     assert len(calls) >= 3
+
+
+async def test_standby_scheduler_leaves_jobs_to_celery_and_takes_them_back(services: None) -> None:
+    from django.conf import settings
+
+    from argus_site.scheduler import celery_alive_key, mark_celery_alive
+    from core.redis import redis_client
+
+    calls: list[str] = []
+    name = f"probe-{os.getpid()}-{id(calls)}"
+    jobs = {name: {"task": "tests.test_topology.record_call", "interval": 0.1}}
+    import tests.test_topology as module
+
+    module.record_call = lambda: calls.append("tick")  # type: ignore[attr-defined]
+    client = redis_client()
+    try:
+        await asyncio.to_thread(mark_celery_alive)  # a Celery worker just started a periodic task
+        runners = [asyncio.create_task(run_periodic_jobs(jobs, standby=True)) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        assert calls == []  # Celery runs them: both servers stand by
+        await asyncio.to_thread(client.delete, celery_alive_key())
+        await asyncio.sleep(1.0)
+        for runner in runners:
+            runner.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+        # ~10 ticks of 0.1 s in 1 s, each run by one of the two servers (the tick's lock), never both.
+        assert 3 <= len(calls) <= 15, calls
+    finally:
+        await asyncio.to_thread(client.delete, celery_alive_key())
+        assert settings.ARGUS_NAMESPACE in celery_alive_key()

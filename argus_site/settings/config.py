@@ -77,7 +77,19 @@ class Config:
     """Typed reads over the merged mapping (YAML first, the environment over it)."""
 
     def __init__(self, environ: Mapping[str, str], yaml_path: Path) -> None:
-        self.values: dict[str, str] = {**read_yaml(yaml_path), **environ}
+        from_yaml = read_yaml(yaml_path)
+        self.values: dict[str, str] = {**from_yaml, **environ}
+        # A value the YAML file gave is reported by its YAML key (server.port), in the user's words.
+        yaml_names = {env: ".".join(path) for path, env in YAML_KEYS.items()}
+        self.origin: dict[str, str] = {
+            env: f"{yaml_names[env]} in {yaml_path}" for env in from_yaml if env not in environ and env in yaml_names
+        }
+
+    def _bad(self, name: str, raw: object, expected: str) -> ImproperlyConfigured:
+        where = self.origin.get(name)
+        if where is not None:
+            return ImproperlyConfigured(f"{where}: {raw!r} is wrong, expected {expected}")
+        return ImproperlyConfigured(f"{name}={raw!r}: expected {expected}")
 
     def is_set(self, name: str) -> bool:
         return bool(self.values.get(name, "").strip())
@@ -93,9 +105,9 @@ class Config:
         try:
             value = int(raw)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{name}={raw!r}: expected an integer") from exc
+            raise self._bad(name, raw, "an integer") from exc
         if minimum is not None and value < minimum:
-            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+            raise self._bad(name, value, f"at least {minimum}")
         return value
 
     def number(self, name: str, default: float, *, minimum: float | None = None) -> float:
@@ -105,9 +117,9 @@ class Config:
         try:
             value = float(raw)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"{name}={raw!r}: expected a number") from exc
+            raise self._bad(name, raw, "a number") from exc
         if minimum is not None and value < minimum:
-            raise ImproperlyConfigured(f"{name}={value}: must be at least {minimum}")
+            raise self._bad(name, value, f"at least {minimum}")
         return value
 
     def flag(self, name: str, default: bool) -> bool:
@@ -118,7 +130,7 @@ class Config:
             return True
         if raw in {"0", "false", "no", "off"}:
             return False
-        raise ImproperlyConfigured(f"{name}={raw!r}: expected true or false")
+        raise self._bad(name, raw, "true or false")
 
     def items(self, name: str, default: list[str]) -> list[str]:
         raw = self.text(name)
@@ -133,6 +145,15 @@ class Config:
 DEFAULTS: dict[str, str] = {}
 
 
+def auth_mode(cfg: Config) -> str:
+    """ARGUS_AUTH_MODE, its own choice. Unset: `production` with a server database (a DATABASE_URL
+    that is not SQLite: a deployment), else `development`. Redis alone (the guide's settings.yaml)
+    never switches it: Redis configured means Redis is used, not that keys and secrets are required."""
+    database = cfg.text("DATABASE_URL")
+    server_database = bool(database) and not database.startswith("sqlite")
+    return cfg.text("ARGUS_AUTH_MODE", "production" if server_database else "development")
+
+
 class Paths:
     """Where a process keeps its files, and whether it is the embedded default (no external services)."""
 
@@ -142,6 +163,8 @@ class Paths:
         self.secret_key_file = self.var_dir / "secret_key"
         self.log_dir = Path(cfg.text("ARGUS_LOG_DIR", str(base_dir / "logs")))  # "-": the console only
         self.embedded = not (cfg.is_set("DATABASE_URL") or cfg.is_set("REDIS_URL") or cfg.is_set("REDIS_HOST"))
+        # Outside production auth mode a missing ARGUS_SECRET_KEY is generated into var/secret_key.
+        self.generated_secret = not cfg.is_set("ARGUS_SECRET_KEY") and auth_mode(cfg) != "production"
 
 
 def load(base_dir: Path) -> Config:

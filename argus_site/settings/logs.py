@@ -18,6 +18,12 @@ ARGUS_LOG_FILES = {
 }
 
 
+# Celery's per-task lines (beat's "Sending due task", the worker's "Task ... received" and
+# "... succeeded") are three lines per 3-second feed poll, ~86k a day: kept below WARNING unless
+# ARGUS_LOG_LEVEL=DEBUG. The feed logs its own state changes instead (streaming/services/feed.py).
+CELERY_CHATTY_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+
+
 def _logging() -> dict[str, Any]:
     config: dict[str, Any] = {
         "version": 1,
@@ -28,6 +34,9 @@ def _logging() -> dict[str, Any]:
         "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
         "loggers": {},
     }
+    if ARGUS_LOG_LEVEL != "DEBUG":
+        for name in CELERY_CHATTY_LOGGERS:
+            config["loggers"][name] = {"level": "WARNING"}
     if str(ARGUS_LOG_DIR) == "-":
         return config
     for file, loggers in ARGUS_LOG_FILES.items():

@@ -6,13 +6,15 @@ import ipaddress
 
 from django.core.exceptions import ImproperlyConfigured
 
-from argus_site.settings.topology import ARGUS_PRODUCTION, cfg
+from argus_site.settings.config import auth_mode
+from argus_site.settings.topology import cfg
 
-# API keys: production (DATABASE_URL/REDIS_URL set) always needs a scoped key for management
-# endpoints; market-data reads need one only when ARGUS_REQUIRE_API_KEY is on.
+# API keys: production auth mode always needs a scoped key for management endpoints; market-data
+# reads need one only when ARGUS_REQUIRE_API_KEY is on.
 ARGUS_REQUIRE_API_KEY = cfg.flag("ARGUS_REQUIRE_API_KEY", False)
 # development = the spec's 开发环境 (no key needed anywhere); production = the rules above.
-ARGUS_AUTH_MODE = cfg.text("ARGUS_AUTH_MODE", "production" if ARGUS_PRODUCTION else "development")
+# Unset: production with a server (non-SQLite) DATABASE_URL; Redis alone never switches it on.
+ARGUS_AUTH_MODE = auth_mode(cfg)
 if ARGUS_AUTH_MODE not in ("development", "production"):
     raise ImproperlyConfigured(f"ARGUS_AUTH_MODE={ARGUS_AUTH_MODE!r}: expected development or production")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from argus_site.settings.topology import ARGUS_PRODUCTION, ARGUS_VERSION, BASE_DIR, SECRET_KEY_FILE, cfg
+from argus_site.settings.topology import ARGUS_VERSION, BASE_DIR, GENERATED_SECRET_KEY, SECRET_KEY_FILE, cfg
 
 # 127.0.0.1 by default (not the guide's 0.0.0.0 example): a fresh install should not expose the
 # admin on every interface until an operator chooses to.
@@ -18,9 +18,12 @@ ALLOWED_HOSTS = cfg.items("ARGUS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 def _secret_key() -> str:
     if cfg.is_set("ARGUS_SECRET_KEY"):
         return cfg.text("ARGUS_SECRET_KEY")
-    if ARGUS_PRODUCTION:
-        raise ImproperlyConfigured("ARGUS_SECRET_KEY must be set when DATABASE_URL or REDIS_URL is set")
-    # Embedded default: one random key per install, kept outside the repository (bootstrap writes it).
+    if not GENERATED_SECRET_KEY:
+        raise ImproperlyConfigured(
+            "ARGUS_SECRET_KEY must be set in production auth mode (ARGUS_AUTH_MODE=production, the default "
+            "with a PostgreSQL DATABASE_URL); outside it a key is generated into var/secret_key"
+        )
+    # Outside production auth mode: one random key per install, kept outside the repository (bootstrap writes it).
     if not SECRET_KEY_FILE.exists():
         raise ImproperlyConfigured(
             f"{SECRET_KEY_FILE} is missing: start Argus through manage.py, argus_site.asgi or the Celery app "
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RejectNulBytes",
+    "core.middleware.ApiLanguage",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "monitoring.middleware.CorsMiddleware",

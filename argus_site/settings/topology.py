@@ -37,8 +37,14 @@ else:
     REDIS_URL = ""
 USE_REDIS = bool(REDIS_URL)
 # Production means external services; the periodic jobs then belong to Celery beat.
-ARGUS_PRODUCTION = not _paths.embedded  # the one definition, shared with argus_site/bootstrap.py
-ARGUS_EMBEDDED_JOBS = cfg.flag("ARGUS_EMBEDDED_JOBS", not USE_REDIS)
+ARGUS_PRODUCTION = not _paths.embedded  # the one definition (argus_site.settings.config.Paths)
+# Periodic jobs in the server process: `auto` (default) runs them without Redis, and with Redis
+# stands by: each job runs here only while no Celery worker has run one lately (argus_site/scheduler.py),
+# so the guide's settings.yaml (Redis, no Celery) still polls the feed. `true`: always; `false`: never.
+_jobs_mode = cfg.text("ARGUS_EMBEDDED_JOBS", "auto").lower()
+ARGUS_EMBEDDED_JOBS = True if _jobs_mode == "auto" else cfg.flag("ARGUS_EMBEDDED_JOBS", False)
+ARGUS_EMBEDDED_JOBS_STANDBY = _jobs_mode == "auto" and USE_REDIS
+GENERATED_SECRET_KEY = _paths.generated_secret
 
 ARGUS_LOG_DIR = _paths.log_dir  # "-": the console only
 SECRET_KEY_FILE = _paths.secret_key_file

@@ -4,9 +4,16 @@ rules, preloading and health. Callers import from here."""
 from cachemgr.services.backends import degraded_note
 from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
 from cachemgr.services.health import CacheHealth, cache_health
-from cachemgr.services.optimize import Optimization, cache_optimize, optimization_body
+from cachemgr.services.optimize import Optimization, cache_cleanup_expired, cache_optimize, optimization_body
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
-from cachemgr.services.stats import Cleared, cache_clear, cache_counters, cache_stats, rules_for_type
+from cachemgr.services.stats import (
+    Cleared,
+    cache_clear,
+    cache_counters,
+    cache_stats,
+    rules_for_type,
+    service_started_at,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -15,6 +22,7 @@ __all__ = [
     "Cleared",
     "Optimization",
     "Rule",
+    "cache_cleanup_expired",
     "cache_clear",
     "cache_config",
     "cache_counters",
@@ -29,4 +37,5 @@ __all__ = [
     "rule_update",
     "rulebook",
     "rules_for_type",
+    "service_started_at",
 ]

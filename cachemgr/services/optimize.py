@@ -14,7 +14,7 @@ from django.core.cache import caches
 from cachemgr.keys import cache_optimize_window_key
 from cachemgr.services import backends, sync
 from cachemgr.services.rules import Rule, rule_update, rulebook
-from cachemgr.services.stats import MB, cache_counters
+from cachemgr.services.stats import MB, Cleared, cache_counters
 
 logger = logging.getLogger("argus.cache")
 
@@ -83,6 +83,16 @@ def _expired_shared() -> tuple[int, int]:
         keys += freed.keys
         size += freed.bytes
     return keys, size
+
+
+def cache_cleanup_expired() -> Cleared:
+    """Drop only the expired entries: L1 in every process and the L3 table (Redis expires L2 itself)."""
+    replies, complete = sync.broadcast("expire", {})
+    l3_keys, l3_bytes = _expired_shared()
+    keys = sum(r["keys"] for r in replies) + l3_keys
+    size = sum(r["bytes"] for r in replies) + l3_bytes
+    logger.info("cache cleanup of expired entries: keys=%d bytes=%d", keys, size)
+    return Cleared(keys, size, complete)
 
 
 def cache_optimize() -> Optimization:

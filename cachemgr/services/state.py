@@ -12,6 +12,7 @@ from django.conf import settings
 
 from cachemgr.services.memory import Entry, Freed, MemoryCache
 from cachemgr.services.rules import rulebook
+from core.process import STARTED_AT
 
 # Distinct keys remembered per rule to estimate how often each key is rewritten.
 STORE_KEYS_LIMIT = 10_000
@@ -81,7 +82,7 @@ def process_reset() -> None:
 
 def process_snapshot() -> dict[str, Any]:
     """This process's counters plus what its L1 holds."""
-    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time()}
+    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time(), "started_at": STARTED_AT}
 
 
 def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
@@ -115,7 +116,16 @@ def local_optimize(cold_seconds: float) -> dict[str, int]:
     }
 
 
+def local_expire() -> dict[str, int]:
+    """Drop this process's L1 entries whose rule's TTL has passed (nothing else)."""
+    now = time.time()
+    known = rulebook.loaded()  # runs on the sync thread: no database access there
+    expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
+    return {"keys": expired.keys, "bytes": expired.bytes}
+
+
 LOCAL_OPS: dict[str, Any] = {
     "clear": lambda args: local_clear(args.get("rules")),
+    "expire": lambda args: local_expire(),
     "optimize": lambda args: local_optimize(float(args["cold_seconds"])),
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from cachemgr.services import backends, sync
 from cachemgr.services.rules import rulebook
+from core.process import STARTED_AT
 
 logger = logging.getLogger("argus.cache")
 
@@ -63,6 +64,13 @@ def cache_counters() -> dict[str, Any]:
     sync.ensure_started()
     snapshots, _ = sync.process_snapshots()
     return {**_sum_counters(snapshots), "processes": len(snapshots)}
+
+
+def service_started_at() -> float:
+    """When the service started: the start of its oldest live process (each publishes it with its
+    cache counters; a process's record outlives it by a few sync intervals). Synchronous I/O (Redis)."""
+    snapshots, _ = sync.process_snapshots()
+    return min((float(s.get("started_at") or STARTED_AT) for s in snapshots), default=STARTED_AT)
 
 
 def cache_stats() -> dict[str, Any]:

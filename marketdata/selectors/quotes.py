@@ -10,7 +10,15 @@ from typing import Any
 from cachemgr.keys import latest_full_key, latest_quote_key
 from cachemgr.services import cache_fetch
 from core.errors import NotFound
-from marketdata.payloads import full_payload, provenance, provenance_of, quote_payload, select_fields, trim_full
+from marketdata.payloads import (
+    FullSelection,
+    full_payload,
+    provenance,
+    provenance_of,
+    quote_payload,
+    select_fields,
+    trim_full,
+)
 from marketdata.selectors.common import CacheSummary, current_source, from_source, instrument_names, source_identity
 from marketdata.sources.base import DataSource, Tick
 
@@ -106,7 +114,12 @@ def cached_latest_quotes(*, symbols: Sequence[str], fields: Sequence[str] | None
 
 
 def full_snapshots(
-    *, symbols: Sequence[str], sections: Sequence[str], depth: int, use_cache: bool = True
+    *,
+    symbols: Sequence[str],
+    sections: Sequence[str],
+    depth: int,
+    use_cache: bool = True,
+    selection: FullSelection | None = None,
 ) -> QuotesResult:
     """Basic quote, order book to `depth` and recent trades per symbol (LATEST_DATA cache, then the source)."""
     names = instrument_names(symbols)
@@ -127,7 +140,10 @@ def full_snapshots(
         snapshots[symbol] = summary.add(result)
     as_of = min((snap["basic"]["timestamp"] for snap in snapshots.values()), default=None)
     return QuotesResult(
-        data={symbol: trim_full(snap, sections=sections, depth=depth) for symbol, snap in snapshots.items()},
+        data={
+            symbol: trim_full(snap, sections=sections, depth=depth, selection=selection)
+            for symbol, snap in snapshots.items()
+        },
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
         source=provenance(source, as_of=as_of),

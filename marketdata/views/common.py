@@ -30,7 +30,7 @@ ERROR_RESPONSES = {
 
 def parse_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """Validated query parameters; MISSING_PARAMETER names absent required ones, INVALID_PARAMETER the rest."""
-    query = dict(request.query_params.items())
+    query = _single_values(request)
     serializer = serializer_class(data=query)
     missing = [
         name for name, field in serializer.fields.items() if field.required and not str(query.get(name, "")).strip()
@@ -42,6 +42,23 @@ def parse_query(serializer_class: type[serializers.Serializer], request: Request
     if not serializer.is_valid():
         raise InvalidParameter(_drf_details(serializer.errors))
     return dict(serializer.validated_data)
+
+
+# Parameters that are comma lists: `symbols=A&symbols=B` means `symbols=A,B`.
+LIST_PARAMETERS = ("symbols", "fields")
+
+
+def _single_values(request: Request) -> dict[str, Any]:
+    """One value per parameter: repeated list parameters are merged, any other repeat is refused."""
+    query: dict[str, Any] = {}
+    params = request.query_params
+    getlist = getattr(params, "getlist", None)  # a plain dict from the MCP tools has one value each
+    for name in params:
+        values = getlist(name) if getlist is not None else [params[name]]
+        if len(values) > 1 and name not in LIST_PARAMETERS:
+            raise InvalidParameter(f"{name} is given {len(values)} times ({', '.join(values)}); give it once")
+        query[name] = ",".join(values) if len(values) > 1 else values[0]
+    return query
 
 
 _EXAMPLES = {"symbols": "000001.SZ,600000.SH", "start_date": "2024-01-01", "end_date": "2024-01-31"}

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from core.envelope import success
 from core.renderers import dumps
-from marketdata.payloads import FULL_SECTIONS
+from marketdata.payloads import full_selection
 from marketdata.schemas import FullResponse, LatestResponse
 from marketdata.selectors import QuotesResult, full_snapshots, latest_quotes
 from marketdata.serializers import FullQuery, LatestQuery
@@ -57,11 +57,13 @@ class FullView(APIView):
     def get(self, request: Request) -> HttpResponse:
         watch = Stopwatch()
         query = parse_query(FullQuery, request)
-        sections = query.get("fields") or ["all"]
-        if "all" in sections:
-            sections = list(FULL_SECTIONS)
+        selection = full_selection(query.get("fields"))
         result = full_snapshots(
-            symbols=query["symbols"], sections=sections, depth=query["depth"], use_cache=query["use_cache"]
+            symbols=query["symbols"],
+            sections=selection.sections,
+            depth=query["depth"],
+            use_cache=query["use_cache"],
+            selection=selection,
         )
         return json_response(
             result.data,

@@ -13,11 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from cachemgr.services import cache_health
+from cachemgr.services import cache_health, service_started_at
+from core.process import uptime_since
 
 logger = logging.getLogger("argus.monitoring")
-
-PROCESS_STARTED = time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ def _health_report() -> tuple[dict[str, Any], int]:
         "status": status,
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": settings.ARGUS_VERSION,
-        "uptime_seconds": int(time.monotonic() - PROCESS_STARTED),
+        "uptime_seconds": uptime_since(service_started_at()),
         "services": {name: probe.status for name, probe in probes.items()},
         "details": {
             **{name: {"detail": p.detail, "latency_ms": p.latency_ms} for name, p in probes.items()},

@@ -66,6 +66,44 @@ class PollResult:
         return f"phase={self.phase} {counts}"
 
 
+class FeedStateLog:
+    """Logs the feed's state when it changes (phase, symbols served, stale symbols, errors), not every poll.
+
+    A poll every 3 s logged each time is ~29k lines a day of nothing new; the lines here say when
+    the market opened or closed, when subscriptions came and went, and when polls fail or recover.
+    Every poll still logs at DEBUG.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state: tuple[Any, ...] | None = None
+        self._failing = False
+
+    def polled(self, result: PollResult) -> None:
+        logger.debug("feed poll: %s", result.summary())
+        if not result.ran:
+            return
+        state = (result.phase, result.symbols, result.stale)
+        with self._lock:
+            changed, recovered = state != self._state, self._failing
+            self._state, self._failing = state, False
+        if recovered:
+            logger.warning("feed polls succeed again: %s", result.summary())
+        elif changed:
+            logger.info("feed state: %s", result.summary())
+
+    def failed(self) -> None:
+        with self._lock:
+            first, self._failing = not self._failing, True
+        if first:
+            logger.exception("feed poll failed (logged once until a poll succeeds)")
+        else:
+            logger.debug("feed poll failed again", exc_info=True)
+
+
+feed_state_log = FeedStateLog()
+
+
 def feed_lock_ttl() -> float:
     """How long the feed lock lives unless renewed: a few intervals, so a crashed holder frees it soon."""
     return max(3 * settings.ARGUS_FEED_INTERVAL, 10.0)
@@ -89,13 +127,18 @@ def feed_poll() -> PollResult:
         return PollResult(ran=False)
     source = get_source()
     try:
-        return feed_interval(store, source, partial(_fetch, source))
+        result = feed_interval(store, source, partial(_fetch, source))
+    except Exception:
+        feed_state_log.failed()
+        raise
     finally:
         store.unlock(LOCK, token)
+    feed_state_log.polled(result)
+    return result
 
 
 def feed_poll_run(stop: threading.Event) -> None:
-    """Poll every ARGUS_FEED_INTERVAL until `stop` is set, one log line per poll (`manage.py feed`).
+    """Poll every ARGUS_FEED_INTERVAL until `stop` is set, logging state changes (`manage.py feed`).
 
     The lock is kept from one poll to the next (renewed each time), so Celery beat's polls stand
     aside while this runs and a second such process is a standby; it is released on the way out.
@@ -109,9 +152,9 @@ def feed_poll_run(stop: threading.Event) -> None:
             try:
                 token = _keep_lock(store, token)
                 result = feed_interval(store, source, partial(_fetch, source)) if token else PollResult(ran=False)
-                logger.info("feed poll: %s", result.summary())
+                feed_state_log.polled(result)
             except Exception:
-                logger.exception("feed poll failed")
+                feed_state_log.failed()
             # As Django does after each request: the connection goes back to the pool (or is
             # dropped if it broke) while this loop waits.
             close_old_connections()

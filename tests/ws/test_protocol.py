@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -153,6 +154,9 @@ async def test_bad_input_gets_structured_error_and_connection_stays_usable(
     assert error["error"]["code"] == code
     assert hint in error["error"]["details"]
     assert error["error"]["message"]
+    # The error names the action the message asked for (issue 15: not "action": null for a subscribe).
+    asked = json.loads(frame).get("action") if frame.startswith("{") else None
+    assert error["action"] == asked
     await ws.send_json_to({"action": "ping"})
     await receive(ws, "pong")
 

@@ -14,7 +14,14 @@ from typing import Any, Literal
 
 import httpx
 
-from argus_mcp.exceptions import RateLimitError, ServiceUnavailableError, error_for
+from argus_mcp import paging
+from argus_mcp.exceptions import (
+    InternalServerError,
+    RateLimitError,
+    RequestTimeoutError,
+    ServiceUnavailableError,
+    error_for,
+)
 from argus_mcp.results import MarketDataResult
 
 Symbols = str | Iterable[str]
@@ -59,7 +66,7 @@ def day(value: str | date) -> str:
 def transport_error(call: Call, base_url: str, exc: httpx.HTTPError) -> ServiceUnavailableError:
     """No answer at all (refused, reset, timed out) as the spec's SERVICE_UNAVAILABLE or TIMEOUT."""
     if isinstance(exc, httpx.TimeoutException):
-        return ServiceUnavailableError("TIMEOUT", "请求超时", f"{call.method} {call.path}: {exc}")
+        return RequestTimeoutError("TIMEOUT", "请求超时", f"{call.method} {call.path}: {exc}")
     return ServiceUnavailableError("SERVICE_UNAVAILABLE", "服务不可用", f"{call.method} {base_url}{call.path}: {exc}")
 
 
@@ -70,7 +77,7 @@ def parse(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         payload = None
     if not isinstance(payload, dict):
-        raise ServiceUnavailableError(
+        raise InternalServerError(
             "INTERNAL_ERROR",
             "内部服务器错误",
             f"HTTP {response.status_code}: not a JSON object",
@@ -89,7 +96,7 @@ def parse(response: httpx.Response) -> dict[str, Any]:
             exc.retry_after = float(response.headers["Retry-After"])
         raise exc
     if response.is_error:
-        raise ServiceUnavailableError(
+        raise InternalServerError(
             "INTERNAL_ERROR", "内部服务器错误", f"HTTP {response.status_code}", status=response.status_code
         )
     return payload
@@ -137,6 +144,25 @@ def history(symbols: Symbols, start_date: str | date, end_date: str | date, peri
         "adjust": adjust,
     }
     return Call("GET", "/api/v1/market_data/history", params, shape="market")
+
+
+def history_window(
+    symbols: Symbols, start_date: str | date, end_date: str | date, period: str
+) -> tuple[list[str], date, date] | None:
+    """(symbols, start, end) when the pull needs pages; None when one request fits (or the server
+    should judge the parameters: a bad date, start after end, an unknown period)."""
+    try:
+        start, end = paging.as_date(start_date), paging.as_date(end_date)
+    except ValueError:
+        return None
+    wanted = paging.symbol_list(symbols)
+    if start > end or period not in paging.ROW_CAP or paging.fits(wanted, start, end, period):
+        return None
+    return wanted, start, end
+
+
+def history_pages(symbols: list[str], trading_days: Iterable[str], period: str) -> list[paging.Page]:
+    return paging.plan(symbols, [date.fromisoformat(day) for day in trading_days], period)
 
 
 def instrument_detail(symbols: Symbols) -> Call:

@@ -53,19 +53,59 @@ class CacheError(ArgusError):
     """CACHE_ERROR: retrying with `use_cache=False` reads from the source."""
 
 
-_BY_CODE: dict[str, type[ArgusError]] = {
+# One class per code of the spec's table (错误代码), under the family classes above, so code can
+# catch as narrowly or as broadly as it needs.
+class MissingParameterError(InvalidParameterError):
+    """MISSING_PARAMETER: `details` names every absent parameter."""
+
+
+class MethodNotAllowedError(InvalidParameterError):
+    """METHOD_NOT_ALLOWED."""
+
+
+class UnauthorizedError(AuthenticationError):
+    """UNAUTHORIZED: no key, or an unknown, expired or revoked one."""
+
+
+class ForbiddenError(AuthenticationError):
+    """FORBIDDEN: the key lacks the scope."""
+
+
+class InternalServerError(ServiceUnavailableError):
+    """INTERNAL_ERROR."""
+
+
+class RequestTimeoutError(ServiceUnavailableError):
+    """TIMEOUT (the server's 504, or no answer within the client's timeout)."""
+
+
+class DatabaseError(ServiceUnavailableError):
+    """DATABASE_ERROR."""
+
+
+class XtQuantError(ServiceUnavailableError):
+    """XTQUANT_ERROR: the xtquant source (MiniQMT) did not answer."""
+
+
+ERROR_CLASSES: dict[str, type[ArgusError]] = {
     "INVALID_PARAMETER": InvalidParameterError,
-    "MISSING_PARAMETER": InvalidParameterError,
+    "MISSING_PARAMETER": MissingParameterError,
+    "UNAUTHORIZED": UnauthorizedError,
+    "FORBIDDEN": ForbiddenError,
     "NOT_FOUND": NotFoundError,
-    "METHOD_NOT_ALLOWED": InvalidParameterError,
-    "UNAUTHORIZED": AuthenticationError,
-    "FORBIDDEN": AuthenticationError,
+    "METHOD_NOT_ALLOWED": MethodNotAllowedError,
     "RATE_LIMIT_EXCEEDED": RateLimitError,
+    "INTERNAL_ERROR": InternalServerError,
+    "SERVICE_UNAVAILABLE": ServiceUnavailableError,
+    "TIMEOUT": RequestTimeoutError,
     "CACHE_ERROR": CacheError,
+    "DATABASE_ERROR": DatabaseError,
+    "XTQUANT_ERROR": XtQuantError,
 }
+_BY_CODE = ERROR_CLASSES
 
 
 def error_for(code: str, message: str, details: Any = None, *, status: int | None = None) -> ArgusError:
-    """The exception class that matches one of the spec's error codes."""
+    """The exception class that matches one of the spec's error codes (an unknown code: ServiceUnavailableError)."""
     cls = _BY_CODE.get(code, ServiceUnavailableError)
     return cls(code, message, details, status=status)

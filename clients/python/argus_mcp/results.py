@@ -45,6 +45,13 @@ class MarketDataResult(dict[str, Any]):
         """`{"source", "simulated", "as_of"}` as the server sent it."""
         return {"source": self.source, "simulated": self.simulated, "as_of": self.as_of}
 
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame: one row per bar (history) or per symbol (quotes, details), with a `symbol`
+        column, time columns in Asia/Shanghai, and the provenance in `.attrs` (needs the pandas extra)."""
+        from argus_mcp.frames import to_frame
+
+        return to_frame(self, self.provenance)
+
 
 def merge_results(parts: Iterable[MarketDataResult]) -> MarketDataResult:
     """One result for a call made in batches: all the data, the provenance of the whole.

@@ -17,7 +17,7 @@ import httpx
 from websockets.exceptions import ConnectionClosed, WebSocketException
 from websockets.sync.client import connect
 
-from argus_mcp import calls
+from argus_mcp import calls, paging
 from argus_mcp.calls import Call, Symbols
 from argus_mcp.results import MarketDataResult, merge_results
 from argus_mcp.stream import Backoff, Resume, connect_options, gave_up, refused, retry_cause, websocket_url
@@ -96,9 +96,37 @@ class ArgusClient:
         end_date: str | date,
         period: str = "1d",
         adjust: str = "none",
-    ) -> MarketDataResult:
-        """Bars keyed by symbol, oldest first (`.total_records`, `.period`, `.adjustment` too)."""
-        return self._call(calls.history(symbols, start_date, end_date, period, adjust))
+        *,
+        progress: bool | None = None,
+        as_frame: bool = False,
+    ) -> Any:
+        """Bars keyed by symbol, oldest first (`.total_records`, `.period`, `.adjustment` too).
+
+        Any number of symbols and any span: a pull over the server's caps is sent in pages (symbol
+        batches, then date windows; `argus_mcp.paging`) and merged (`.pages` in the envelope), with a
+        tqdm bar on long pulls (`progress=None`: when tqdm is installed; True/False force it).
+        `as_frame=True` returns `.to_pandas()` of the result instead.
+        """
+        pages = None
+        window = calls.history_window(symbols, start_date, end_date, period)
+        if window is not None:
+            days = (self.get_trading_dates(window[1], window[2]))["trading_dates"]
+            pages = calls.history_pages(window[0], days, period)
+        if not pages:
+            result = self._call(calls.history(symbols, start_date, end_date, period, adjust))
+        else:
+            bar = paging.progress_bar(len(pages), progress, f"history {period}")
+            parts = []
+            try:
+                for page in pages:
+                    parts.append(self._call(calls.history(page.symbols, page.start, page.end, period, adjust)))
+                    if bar is not None:
+                        bar.update(1)
+            finally:
+                if bar is not None:
+                    bar.close()
+            result = paging.merge_pages(parts, window[0] if window else [])
+        return result.to_pandas() if as_frame else result
 
     def get_instrument_detail(self, symbols: Symbols) -> MarketDataResult:
         """Instrument details keyed by symbol."""
