@@ -15,8 +15,10 @@ from marketdata.services.preload import cache_preload
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin[Instrument]):
-    list_display = ["symbol", "name", "board", "kind", "industry", "is_st", "status", "list_date", "source"]
-    list_filter = ["market", "board", "kind", "status", "is_st", "source"]
+    list_display = [
+        "symbol", "name", "board", "kind", "industry", "is_st", "status", "list_date", "source", "simulated",
+    ]  # fmt: skip
+    list_filter = ["market", "board", "kind", "status", "is_st", "source", "simulated"]
     search_fields = ["symbol", "name", "full_name", "industry"]
     readonly_fields = ["updated_at"]
     actions = ["preload_into_cache"]

@@ -30,6 +30,15 @@ class InstrumentQuerySet(models.QuerySet["Instrument"]):
     def listed(self) -> InstrumentQuerySet:
         return self.exclude(status=InstrumentStatus.DELISTED)
 
+    def real(self) -> InstrumentQuerySet:
+        """Rows a real source or an operator wrote: what a source that is not simulated may serve."""
+        return self.filter(simulated=False)
+
+    def served_to(self, *, simulated: bool) -> InstrumentQuerySet:
+        """The rows a source may serve: a simulated one sees every row, a real one only real rows
+        (the simulated market's names and figures are invented)."""
+        return self if simulated else self.real()
+
     def stocks(self) -> InstrumentQuerySet:
         return self.filter(kind=Kind.STOCK)
 
@@ -53,6 +62,9 @@ class Instrument(models.Model):
     is_st = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=InstrumentStatus.choices, default=InstrumentStatus.LISTED)
     source = models.CharField(max_length=32, help_text="the data source that provided this row")
+    simulated = models.BooleanField(
+        default=False, help_text="written by a simulated source: its names and figures are invented"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InstrumentQuerySet.as_manager()

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from core import clock
 from marketdata.calendar import db_calendar
-from marketdata.models import Bar, CorporateAction, Instrument
+from marketdata.models import Bar, CorporateAction, Instrument, InstrumentStatus
 from marketdata.sessions import AFTERNOON, exchange_moment
 from marketdata.symbols import InvalidSymbol, limit_prices_decimal, limit_ratio, parse_symbol, tick_size
 
@@ -22,8 +22,6 @@ logger = logging.getLogger("argus.marketdata")
 
 REQUIRED = ("date", "open", "high", "low", "close", "volume")
 OPTIONAL = ("amount", "turnover")  # CNY traded; either name
-# Sources whose instrument rows are invented (never the judge of real bars).
-SIMULATED_SOURCES = ("simulated",)
 
 
 class BarsImportError(Exception):
@@ -101,7 +99,7 @@ def _rules(symbol: str) -> _Rules:
     info = parse_symbol(symbol)
     # The listing date and ST flag of a row some real source (or an operator) wrote; the simulated
     # market's rows are invented and must not judge real bars.
-    row = Instrument.objects.filter(symbol=symbol).exclude(source__in=SIMULATED_SOURCES).first()
+    row = Instrument.objects.real().filter(symbol=symbol).first()
     now = clock.shanghai_now()
     return _Rules(
         symbol=symbol,
@@ -283,8 +281,15 @@ def _stored(price: Decimal) -> Decimal:
 
 
 def _ensure_instrument(symbol: str) -> None:
+    """The symbol's row for the files source: created named by its symbol when missing; a row the
+    simulated market left is taken over and cleared (its name, shares and industry are invented, and
+    the files say nothing of them); a real row (another real source's, an operator's) is kept."""
     info = parse_symbol(symbol)
-    Instrument.objects.get_or_create(
-        symbol=symbol,
-        defaults={"name": symbol, "market": info.market, "board": info.board, "kind": info.kind, "source": "files"},
-    )
+    own = {"name": symbol, "full_name": "", "market": info.market, "board": info.board, "kind": info.kind,
+           "industry": "", "sector": "", "list_date": None, "total_shares": None, "float_shares": None,
+           "is_st": False, "status": InstrumentStatus.LISTED, "source": "files", "simulated": False}  # fmt: skip
+    row, created = Instrument.objects.get_or_create(symbol=symbol, defaults=own)
+    if not created and row.simulated:
+        for name, value in own.items():
+            setattr(row, name, value)
+        row.save()

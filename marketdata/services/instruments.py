@@ -27,18 +27,26 @@ _FIELDS = [
     "is_st",
     "status",
     "source",
+    "simulated",
 ]
 
 
 def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
-    """Upsert every instrument the source knows; rows it no longer lists are left as they are."""
+    """Upsert every instrument the source knows; rows it no longer lists are left as they are.
+
+    Each row records its source and whether that source is simulated. A simulated source never
+    overwrites a real row (one a real source, an import or an operator wrote): invented names and
+    figures must not replace real ones; a real source does replace simulated rows."""
     source = source or get_source()
+    simulated = source.serves_simulated()
     infos = source.instruments()
     existing = {row.symbol: row for row in Instrument.objects.all()}
     created: list[Instrument] = []
     updated: list[Instrument] = []
     for info in infos:
         row = existing.get(info.symbol) or Instrument(symbol=info.symbol)
+        if simulated and row.pk and not row.simulated:
+            continue
         row.name = info.name
         row.full_name = info.full_name
         row.market = market_of(info.symbol)
@@ -52,6 +60,7 @@ def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
         row.is_st = info.is_st
         row.status = info.status
         row.source = source.name
+        row.simulated = simulated
         (updated if row.pk else created).append(row)
     with transaction.atomic():
         Instrument.objects.bulk_create(created, batch_size=1000)

@@ -51,14 +51,14 @@ class FilesSource(DataSource):
         super().__init__(calendar=calendar)
 
     def instruments(self) -> list[InstrumentInfo]:
-        """Instruments that have imported bars."""
+        """Instruments that have imported bars (their real rows: never the simulated market's)."""
         symbols = BarRow.objects.values("symbol").distinct()
-        return [_info(row) for row in Instrument.objects.filter(symbol__in=symbols)]
+        return [_info(row) for row in Instrument.objects.real().filter(symbol__in=symbols)]
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
         """The last imported daily bar of each symbol as a snapshot (prev_close from the bar before)."""
         ticks = {}
-        instruments = {row.symbol: row for row in Instrument.objects.filter(symbol__in=list(symbols))}
+        instruments = {row.symbol: row for row in Instrument.objects.real().filter(symbol__in=list(symbols))}
         for symbol in symbols:
             last_two = list(BarRow.objects.filter(symbol=symbol, period="1d").order_by("-time")[:2])
             if not last_two:

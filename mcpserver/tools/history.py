@@ -11,6 +11,7 @@ from pydantic import Field
 
 from marketdata.models import Instrument
 from marketdata.selectors import HISTORY_MAX_SYMBOLS, history_bars, trading_calendar
+from marketdata.selectors.common import source_identity
 from marketdata.serializers import HistoryQuery, TradingDatesQuery
 from mcpserver.paging import paginate
 from mcpserver.results import run
@@ -26,7 +27,8 @@ Adjust = Literal["none", "pre", "post"]
 
 
 def _limit_ratios(symbols: list[str]) -> dict[str, Decimal | None]:
-    return {instrument.symbol: instrument.limit_ratio for instrument in Instrument.objects.filter(symbol__in=symbols)}
+    served = Instrument.objects.served_to(simulated=source_identity()[1]).filter(symbol__in=symbols)
+    return {instrument.symbol: instrument.limit_ratio for instrument in served}
 
 
 def _history(arguments: dict[str, Any], max_rows: int, cursor: str | None) -> dict[str, Any]:

@@ -136,7 +136,7 @@ def test_bars_before_the_listing_date_are_refused(calendar: None, tmp_path: Path
     Instrument.objects.update_or_create(
         symbol="600000.SH",
         defaults={"name": "浦发银行", "market": "SH", "board": "上海主板", "kind": "stock", "source": "files",
-                  "list_date": date(2024, 1, 3)},
+                  "simulated": False, "list_date": date(2024, 1, 3)},
     )  # fmt: skip
     path = tmp_path / "600000.SH_daily.csv"
     path.write_text(HEADER + "2024-01-02,7.0,7.1,6.9,7.05,100\n2024-01-03,7.0,7.1,6.9,7.05,100\n")
