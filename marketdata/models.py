@@ -175,6 +175,7 @@ class CorporateAction(models.Model):
         max_digits=12, decimal_places=6, default=Decimal(0), help_text="new shares per share held (10送3 = 0.3)"
     )
     source = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["symbol", "ex_date"]
@@ -182,3 +183,21 @@ class CorporateAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.ex_date}"
+
+
+class ImportBatch(models.Model):
+    """One `import_bars` run that wrote bars: its id is the files dataset's version (cache scope)."""
+
+    imported_at = models.DateTimeField()
+    files = models.JSONField(help_text="the file names imported")
+    counts = models.JSONField(help_text="bars written per symbol")
+    limit_breach_reason = models.CharField(
+        max_length=200, blank=True, help_text="why closes outside the daily limit were accepted, if they were"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"import {self.pk} at {self.imported_at:%Y-%m-%d %H:%M}"

@@ -82,8 +82,13 @@ def _lookback_start(symbol: str, start: date, period: str) -> date:
     return db_calendar.previous_trading_day(market_of(symbol), start) or start
 
 
-def _rows(source: DataSource, symbol: str, start: date, end: date, period: str, adjust: str) -> dict[str, Any]:
-    factors = adjustment_factors(source=source, symbol=symbol) if adjust != "none" else Factors((), ())
+def _rows(
+    source: DataSource, symbol: str, start: date, end: date, period: str, adjust: str, use_cache: bool = True
+) -> dict[str, Any]:
+    # use_cache=false bypasses every cached input of the answer, the factors (BASIC_INFO, L3) included.
+    factors = (
+        adjustment_factors(source=source, symbol=symbol, use_cache=use_cache) if adjust != "none" else Factors((), ())
+    )
     first = _lookback_start(symbol, start, period)
     bars = from_source(
         source,
@@ -111,7 +116,7 @@ def history_bars(
         symbols,
         period,
         adjust,
-        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust),
+        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust, use_cache),
         lambda symbol: history_key(symbol, period, start, end, adjust),
         use_cache=use_cache,
         origin=lambda: (source.name, source.serves_simulated()),  # asked after the reads (a gateway learns it)

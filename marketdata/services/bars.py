@@ -14,7 +14,7 @@ from django.db import transaction
 
 from core import clock
 from marketdata.calendar import db_calendar
-from marketdata.models import Bar, CorporateAction, Instrument, InstrumentStatus
+from marketdata.models import Bar, CorporateAction, ImportBatch, Instrument, InstrumentStatus
 from marketdata.sessions import AFTERNOON, exchange_moment
 from marketdata.symbols import InvalidSymbol, limit_prices_decimal, limit_ratio, parse_symbol, tick_size
 
@@ -75,6 +75,12 @@ def bars_import(
                 update_fields=["trading_day", "open", "high", "low", "close", "volume", "turnover", "source_file"],
             )
             counts[item.symbol] = counts.get(item.symbol, 0) + len(item.rows)
+        ImportBatch.objects.create(
+            imported_at=clock.now(),
+            files=[Path(p).name for p in paths],
+            counts=counts,
+            limit_breach_reason=(allow_limit_breach or "").strip()[:200],
+        )
     if allow_limit_breach is not None:
         logger.warning("bars imported without the daily-limit check, because: %s", allow_limit_breach.strip())
     logger.info("bars imported: %s", counts)

@@ -7,6 +7,7 @@ times as timezone-aware UTC datetimes, trading days as dates in exchange time.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,15 @@ class TradingCalendar(Protocol):
     def trading_days(self, market: str, start: date, end: date) -> list[date]: ...
 
 
+def in_event_loop() -> bool:
+    """Whether this thread runs an asyncio event loop (where nothing may block)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class DataSource(ABC):
     """One backend of market data. Subclasses take their OPTIONS as keyword arguments."""
 
@@ -185,6 +195,12 @@ class DataSource(ABC):
         """Whether what this source serves is simulated: its class's flag, except where the source
         learns it from where its data comes from (a gateway from its nodes' answers)."""
         return self.simulated
+
+    def scope_token(self) -> str:
+        """What makes this source's data differ beyond its settings (part of every cache key's scope,
+        `cachemgr.keys.data_scope`): empty where the settings say it all (the simulated seed is an
+        option). Must not block when called in the event loop."""
+        return ""
 
     @abstractmethod
     def instruments(self) -> list[InstrumentInfo]:
