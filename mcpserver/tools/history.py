@@ -40,9 +40,11 @@ def _history(arguments: dict[str, Any], max_rows: int, cursor: str | None) -> di
         period=query["period"],
         adjust=query["adjust"],
         use_cache=query["use_cache"],
+        adjust_anchor=query["adjust_anchor"],
     )
     flat = [(symbol, row) for symbol, rows in result.data.items() for row in rows]
-    fingerprint = {key: str(query[key]) for key in ("symbols", "start_date", "end_date", "period", "adjust")}
+    keys = ("symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor")
+    fingerprint = {key: str(query[key]) for key in keys}
     page = paginate(flat, tool="get_history_bars", query=fingerprint, cursor=cursor, max_rows=max_rows)
     data: dict[str, list[dict[str, Any]]] = {symbol: [] for symbol in result.data}
     for symbol, row in page.rows:
@@ -70,6 +72,13 @@ async def get_history_bars(
     end_date: Annotated[str, Field(description="Last day, YYYY-MM-DD (inclusive).")],
     period: Annotated[Period, Field(description="Bar period: 1m 5m 15m 30m 1h 1d 1w 1mon.")] = "1d",
     adjust: Annotated[Adjust, Field(description="Price adjustment: none, pre (前复权) or post (后复权).")] = "none",
+    adjust_anchor: Annotated[
+        str | None,
+        Field(
+            description="With adjust pre/post: the factors as known on this day (YYYY-MM-DD), so a series can be "
+            "reproduced later; default: the factors known today."
+        ),
+    ] = None,
     max_rows: Annotated[
         int, Field(ge=1, le=HISTORY_MAX_ROWS, description="At most this many bars per page (all symbols together).")
     ] = HISTORY_DEFAULT_ROWS,
@@ -83,6 +92,7 @@ async def get_history_bars(
         "period": period,
         "adjust": adjust,
         "use_cache": use_cache,
+        **({"adjust_anchor": adjust_anchor} if adjust_anchor is not None else {}),
     }
     return await run(lambda: _history(arguments, max_rows, cursor))
 
