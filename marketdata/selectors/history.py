@@ -222,7 +222,7 @@ def _collect(
         data=data,
         total_records=sum(len(rows) for rows in data.values()),
         period=period,
-        adjustment=_adjustment(adjust, anchor, anchors, hashes, source["source"]),
+        adjustment=_adjustment(adjust, anchor, anchors, hashes),
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
         source=source,
@@ -230,7 +230,7 @@ def _collect(
 
 
 def _adjustment(
-    adjust: str, anchor: date | None, anchors: dict[str, str | None], hashes: dict[str, str | None], source: str
+    adjust: str, anchor: date | None, anchors: dict[str, str | None], hashes: dict[str, str | None]
 ) -> dict[str, Any]:
     """What the adjustment did: `applied` (any symbol's prices scaled), the anchor asked (null: the
     factors known today), and per symbol the anchor ex-date and a short hash of the factors used."""
@@ -239,8 +239,7 @@ def _adjustment(
     if adjust != "none" and raw:
         seen = f" on {anchor.isoformat()}" if anchor is not None else ""
         description += (
-            f"; no corporate actions are known for {', '.join(raw)} in source '{source}'{seen}: "
-            "their bars are as traded"
+            f"; no corporate actions are known for {', '.join(raw)} in this source{seen}: their bars are as traded"
         )
     if adjust != "none" and anchor is not None:
         description += f"; factors as known on {anchor.isoformat()} (ex-dates after it are left out)"

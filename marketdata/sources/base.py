@@ -59,6 +59,7 @@ class TickStatus(StrEnum):
     SUSPENDED = "suspended"
     LIMIT_UP = "limit_up"
     LIMIT_DOWN = "limit_down"
+    CLOSED = "closed"  # end-of-day data: the tick is its trading_day's close, not a live session
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +188,8 @@ class DataSource(ABC):
 
     name: ClassVar[str]
     simulated: ClassVar[bool] = False
+    # End-of-day data (daily closes, no session to show): the feed says `closed` with the data's day.
+    end_of_day: ClassVar[bool] = False
 
     def __init__(self, *, calendar: TradingCalendar, **options: Any) -> None:
         self.calendar = calendar

@@ -29,6 +29,7 @@ from marketdata.sources.base import (
     SourceHealth,
     SourceUnavailable,
     Tick,
+    TickStatus,
     Trade,
     TradingCalendar,
     in_event_loop,
@@ -68,6 +69,7 @@ class FilesSource(DataSource):
     """Imported end-of-day history (Bar and CorporateAction rows)."""
 
     name: ClassVar[str] = "files"
+    end_of_day: ClassVar[bool] = True
 
     def __init__(self, *, calendar: TradingCalendar) -> None:
         super().__init__(calendar=calendar)
@@ -113,9 +115,14 @@ class FilesSource(DataSource):
                 symbol=symbol, time=bar.time, trading_day=bar.trading_day, price=float(bar.close),
                 open=float(bar.open), high=float(bar.high), low=float(bar.low), prev_close=prev, volume=bar.volume,
                 turnover=float(bar.turnover) if bar.turnover is not None else None, bids=(), asks=(),
-                limit_up=up, limit_down=down,
+                limit_up=up, limit_down=down, status=TickStatus.CLOSED,
             )  # fmt: skip
         return ticks
+
+    def latest_day(self) -> date | None:
+        """The newest imported trading day (what the feed states as the data's day)."""
+        newest: date | None = BarRow.objects.filter(period="1d").aggregate(day=Max("trading_day"))["day"]
+        return newest
 
     def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
         """End-of-day files carry no trades."""

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -158,8 +158,14 @@ def _report(source: DataSource, *, ticks: int, error: str | None) -> None:
 def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:
     now = datetime.now(UTC)
     moment = market_moment(source, now)
-    phase = phase_at(moment, "SH", db_calendar)
-    _publish_phase(store, phase, moment, simulated=moment != now)
+    if source.end_of_day:
+        # Daily closes have no session to show: closed, on the data's own day, whatever the hour.
+        phase = Phase.CLOSED
+        data_day = getattr(source, "latest_day", lambda: None)()
+        _publish_phase(store, phase, moment, simulated=False, end_of_day=True, data_day=data_day)
+    else:
+        phase = phase_at(moment, "SH", db_calendar)
+        _publish_phase(store, phase, moment, simulated=moment != now)
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
     published, dropped = collect(symbols, trading)
@@ -186,14 +192,28 @@ def _fetch(source: DataSource, symbols: list[str], trading: bool) -> tuple[int, 
     return published, dropped
 
 
-def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simulated: bool) -> None:
-    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers)."""
+def _publish_phase(
+    store: StreamStore,
+    phase: Phase,
+    moment: datetime,
+    *,
+    simulated: bool,
+    end_of_day: bool = False,
+    data_day: date | None = None,
+) -> None:
+    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers).
+
+    An end-of-day source is `closed` with `end_of_day: true` and the data's own day as
+    `trading_day` (null before any data)."""
     local = shanghai(moment)
     status: dict[str, Any] = {
         "market_phase": phase.value,
         "trading_day": local.date().isoformat(),
         "simulated": simulated,
     }
+    if end_of_day:
+        status["end_of_day"] = True
+        status["trading_day"] = data_day.isoformat() if data_day is not None else None
     if simulated:
         status["simulated_time"] = iso_utc(moment)
     previous = store.swap("market", orjson.dumps(status).decode())

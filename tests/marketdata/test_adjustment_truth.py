@@ -46,7 +46,7 @@ def test_without_corporate_actions_the_bars_are_raw_and_say_so(files_bars: None,
     assert _closes(body, "000001.SZ") == [10.0, 10.5]
     adjustment = body["adjustment"]
     assert adjustment["type"] == adjust and adjustment["applied"] is False
-    assert "no corporate actions are known for 000001.SZ in source 'files'" in adjustment["description"]
+    assert "no corporate actions are known for 000001.SZ in this source" in adjustment["description"]
     assert adjustment["factors_hash"] == {"000001.SZ": None} and adjustment["anchor"] is None
 
 
