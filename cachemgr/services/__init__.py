@@ -1,7 +1,7 @@
 """Cache services: the three-level read-through and write-through, statistics, clearing, optimizing,
 rules, preloading and health. Callers import from here."""
 
-from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
+from cachemgr.services.fetch import CacheResult, Peeked, cache_count, cache_fetch, cache_forget, cache_peek, cache_store
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_optimize, optimization_body
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
@@ -13,14 +13,17 @@ __all__ = [
     "CacheResult",
     "Cleared",
     "Optimization",
+    "Peeked",
     "Rule",
     "cache_clear",
     "cache_config",
+    "cache_count",
     "cache_counters",
     "cache_fetch",
     "cache_forget",
     "cache_health",
     "cache_optimize",
+    "cache_peek",
     "cache_stats",
     "cache_store",
     "optimization_body",

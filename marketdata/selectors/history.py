@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from cachemgr.keys import history_key
-from cachemgr.services import cache_fetch
+from cachemgr.services import CacheResult, Peeked, cache_count, cache_fetch, cache_peek
 from core import clock
 from core.errors import InvalidParameter
 from marketdata.calendar import db_calendar
@@ -165,8 +165,17 @@ def cached_history_bars(
     """The same answer from the cache alone (no source); None when any window is not cached."""
     _validate(symbols, start, end, period)
     _validate_anchor(adjust, adjust_anchor)
+    found: list[Peeked[Any]] = []
+
+    def peek(rule: str, key: str, loader: Callable[[], Any], *, use_cache: bool) -> CacheResult[Any]:
+        peeked = cache_peek(rule, key)
+        if peeked is None:
+            raise _Miss
+        found.append(peeked)
+        return peeked.result
+
     try:
-        return _collect(
+        result = _collect(
             symbols,
             period,
             adjust,
@@ -175,13 +184,16 @@ def cached_history_bars(
             use_cache=True,
             origin=source_identity,
             anchor=adjust_anchor,
+            fetch=peek,
         )
     except _Miss:
-        return None
+        return None  # Django answers, and counts, every lookup of this request
+    cache_count(found)
+    return result
 
 
 class _Miss(Exception):
-    """Raised by the cache-only loader."""
+    """Raised by the cache-only read: the value is not cached."""
 
 
 def _miss() -> dict[str, Any]:
@@ -204,6 +216,7 @@ def _collect(
     use_cache: bool,
     origin: Callable[[], tuple[str, bool]],
     anchor: date | None = None,
+    fetch: Callable[..., CacheResult[Any]] = cache_fetch,
 ) -> HistoryResult:
     summary = CacheSummary()
     data: dict[str, list[dict[str, Any]]] = {}
@@ -211,7 +224,7 @@ def _collect(
     hashes: dict[str, str | None] = {}
     stamps: list[str] = []
     for symbol in symbols:
-        window = summary.add(cache_fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
+        window = summary.add(fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
         data[symbol] = window["rows"]
         anchors[symbol] = window["anchor_date"]
         hashes[symbol] = window.get("factors_hash")
