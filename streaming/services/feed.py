@@ -29,8 +29,8 @@ from django.db import close_old_connections
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_put
 from marketdata.calendar import db_calendar
-from marketdata.payloads import iso_utc
-from marketdata.sessions import phase_at, shanghai
+from marketdata.payloads import iso_utc, market_status_payload
+from marketdata.sessions import phase_at
 from marketdata.sources import get_source
 from marketdata.sources.base import DataSource, Phase
 from streaming import get_store
@@ -205,17 +205,7 @@ def _publish_phase(
 
     An end-of-day source is `closed` with `end_of_day: true` and the data's own day as
     `trading_day` (null before any data)."""
-    local = shanghai(moment)
-    status: dict[str, Any] = {
-        "market_phase": phase.value,
-        "trading_day": local.date().isoformat(),
-        "simulated": simulated,
-    }
-    if end_of_day:
-        status["end_of_day"] = True
-        status["trading_day"] = data_day.isoformat() if data_day is not None else None
-    if simulated:
-        status["simulated_time"] = iso_utc(moment)
+    status = market_status_payload(phase.value, moment, simulated=simulated, end_of_day=end_of_day, data_day=data_day)
     previous = store.swap("market", orjson.dumps(status).decode())
     if previous is None or orjson.loads(previous).get("market_phase") != phase.value:
         market_status_publish(status)
