@@ -64,17 +64,24 @@ def quote_payload(tick: Tick, *, name: str) -> dict[str, Any]:
         "low": tick.low,
         "open": tick.open,
         "prev_close": tick.prev_close,
-        "timestamp": iso_utc(tick.time),
+        # A replayed session is stamped with the moment it reproduces (one clock per answer).
+        "timestamp": iso_utc(tick.simulated_time or tick.time),
     }
 
 
-def push_payload(tick: Tick, quote: dict[str, Any]) -> dict[str, Any]:
+def push_payload(tick: Tick, quote: dict[str, Any], *, simulated: bool) -> dict[str, Any]:
     """A WebSocket `market_data` push of `tick`: a new dict (the cached `quote` is never touched)
-    adding the stream's own fields, `trading_day` and, for a replayed session, `simulated_time`."""
-    pushed = {**quote, "trading_day": tick.trading_day.isoformat()}
+    adding the stream's own fields, `trading_day`, the `simulated` flag (the source's name is in the
+    subscribe ack, once per symbol) and, for a replayed session, `simulated_time`."""
+    pushed = {**quote, "trading_day": tick.trading_day.isoformat(), "simulated": simulated}
     if tick.simulated_time is not None:
         pushed["simulated_time"] = iso_utc(tick.simulated_time)
     return pushed
+
+
+def stream_provenance(name: str, *, simulated: bool) -> dict[str, Any]:
+    """What the subscribe ack states once per symbol: the source, simulated, replayed."""
+    return {"source": name, "simulated": simulated, "replayed": bool(simulated and _replayed_day(name))}
 
 
 def symbol_status_payload(symbol: str, state: str, *, day: str | None, at: str | None) -> dict[str, Any]:
@@ -189,7 +196,22 @@ def provenance_of(name: str, *, simulated: bool, as_of: datetime | date | str | 
         as_of = iso_utc(as_of)
     elif isinstance(as_of, date):
         as_of = as_of.isoformat()
-    return {"source": name, "simulated": simulated, "as_of": as_of}
+    origin: dict[str, Any] = {"source": name, "simulated": simulated, "as_of": as_of}
+    day = _replayed_day(name) if simulated else None
+    if day is not None:
+        # One clock per answer: a replayed session's data is stamped with the replayed moment, and
+        # the answer says so and which trading day it shows.
+        origin["replayed"] = True
+        origin["trading_day"] = day.isoformat()
+    return origin
+
+
+def _replayed_day(name: str) -> date | None:
+    from core import clock
+    from marketdata.sources import current_source_if_built
+
+    source = current_source_if_built()
+    return source.replayed_day(clock.now()) if source is not None and source.name == name else None
 
 
 def provenance(source: DataSource, *, as_of: datetime | date | str | None) -> dict[str, Any]:

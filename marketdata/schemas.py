@@ -15,6 +15,11 @@ class ProvenanceSchema(serializers.Serializer):
     source = serializers.CharField(help_text="the data source's name")  # type: ignore[assignment]
     simulated = serializers.BooleanField(help_text="true when the data is simulated, never real market data")
     as_of = serializers.CharField(allow_null=True, help_text="the data's own timestamp (ISO 8601 UTC)")
+    replayed = serializers.BooleanField(
+        required=False,
+        help_text="present (true) only for a replayed simulated session: every timestamp is the replayed moment",
+    )
+    trading_day = serializers.DateField(required=False, help_text="with replayed: the trading day replayed")
 
 
 class EnvelopeSchema(serializers.Serializer):

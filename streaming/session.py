@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
+from marketdata.payloads import stream_provenance
+from marketdata.selectors.common import source_identity
 from streaming import get_hub
 from streaming.connection import Connection, Send
 from streaming.directory import instrument_names, instrument_names_cached
@@ -140,6 +143,7 @@ class Session:
                 "pending": [s for s in fresh if s not in latest],
                 "subscribed": len(connection.fields),
                 "market": market,
+                "provenance": _provenance(request.symbols),
             }
             await connection.send_locked(dumps({"type": "subscribed", "epoch": epoch, "data": ack}))
             snapshot = [push_data(e.quote, e.seq, request.fields) for e in latest.values()]
@@ -186,3 +190,11 @@ def _reset_reason(after: int, asked: str | None, epoch: str | None) -> str:
             "seqs start afresh in the current epoch and a fresh snapshot follows"
         )
     return f"seq {after} is not in today's replay buffer; a fresh snapshot follows"
+
+
+def _provenance(symbols: tuple[str, ...] | list[str]) -> dict[str, dict[str, Any]]:
+    """Once per symbol in the subscribe ack: which source serves it, simulated, replayed (every push
+    then carries only its `simulated` flag). Never blocks: the built source's word, or its class's."""
+    name, simulated = source_identity()
+    origin = stream_provenance(name, simulated=simulated)
+    return {symbol: dict(origin) for symbol in symbols}

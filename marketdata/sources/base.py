@@ -199,6 +199,11 @@ class DataSource(ABC):
         learns it from where its data comes from (a gateway from its nodes' answers)."""
         return self.simulated
 
+    def replayed_day(self, now: datetime) -> date | None:
+        """The trading day a replaying source shows at `now` (None: it shows the exchange's own time).
+        Must not block in the event loop (a replaying source answers there from its last reading)."""
+        return None
+
     def scope_token(self) -> str:
         """What makes this source's data differ beyond its settings (part of every cache key's scope,
         `cachemgr.keys.data_scope`): empty where the settings say it all (the simulated seed is an

@@ -12,6 +12,7 @@ import orjson
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_store
 from marketdata.payloads import iso_utc, push_payload, quote_payload, symbol_status_payload
+from marketdata.selectors.common import source_identity
 from marketdata.sources.base import Tick, TickStatus
 from streaming import get_store
 from streaming.directory import instrument_names
@@ -41,6 +42,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
     store = get_store()
     previous = store.fingerprints([t.symbol for t in batch])
     names = names if names is not None else instrument_names()
+    simulated = source_identity()[1]
     by_day: dict[str, list[tuple[str, str, bytes]]] = {}
     changed_status: list[Tick] = []
     for tick in batch:
@@ -55,7 +57,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         cache_store("LATEST_DATA", latest_quote_key(tick.symbol), quote)
         # The stream's copy is a new dict; the cached quote (which L1 holds as this very object)
         # keeps the /latest shape whichever level answers.
-        pushed = push_payload(tick, quote)
+        pushed = push_payload(tick, quote, simulated=simulated)
         by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
     seqs: dict[str, int] = {}
     published = 0

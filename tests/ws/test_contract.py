@@ -64,7 +64,8 @@ async def test_a_tick_reads_back_the_same_everywhere(connect: Any, make_tick: An
     assert snapshot["type"] == "snapshot"
     [pushed] = snapshot["data"]
     assert pushed["trading_day"] == tick.trading_day.isoformat() and pushed["seq"] == 1
-    over_ws = {key: value for key, value in pushed.items() if key not in ("seq", "trading_day")}
+    assert pushed["simulated"] is True  # the stream's own fields: seq, trading_day, the simulated flag
+    over_ws = {key: value for key, value in pushed.items() if key not in ("seq", "trading_day", "simulated")}
 
     async with McpClient(build_server()) as client:
         mcp = structured(await client.call_tool("get_latest_quotes", {"symbols": [SYMBOL]}))["data"][SYMBOL]
