@@ -195,10 +195,12 @@ class SimulatedSource(DataSource):
         return self.ticks_at(symbols, datetime.now(UTC))
 
     def trades_at(self, symbol: str, moment: datetime, *, limit: int = 20) -> list[Trade]:
-        """Trades of the day shown at `moment`, newest first."""
+        """Trades of the day shown at `moment`, newest first (none for an index)."""
         profile = self.profiles.get(symbol)
-        where = self.position_at(moment, profile.market) if profile else None
-        if profile is None or where is None:
+        if profile is None or not profile.has_book:  # an index is computed, never traded: no trades
+            return []
+        where = self.position_at(moment, profile.market)
+        if where is None:
             return []
         data = self._day_data(profile, where[0].day)
         return trades_before(profile, data, where[0], limit) if data is not None else []

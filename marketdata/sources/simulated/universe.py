@@ -73,6 +73,9 @@ def _other(
     return InstrumentInfo(symbol, name, name, board, kind, "", "", listed, None, None), price
 
 
+# The mark every generated (invented) company's name and full name carries.
+SYNTHETIC = "模拟"
+
 FIXED: list[tuple[InstrumentInfo, float]] = [
     _stock(
         "000001.SZ",
@@ -242,13 +245,25 @@ def _generated_profile(draw: np.random.Generator, board: Board, u: list[float], 
     names.add(name)
     industry, sector = _SUFFIXES[suffix]
     is_st = board in (Board.SH_MAIN, Board.SZ_MAIN) and u[5] < 0.02
-    shown = ("*ST" if u[6] < 0.5 else "ST") + name[:2] if is_st else name
+    # The generated codes may exist in reality: the names say they are invented (模拟 = simulated),
+    # so no real company is given an invented name.
+    shown = ("*ST" if u[6] < 0.5 else "ST") + SYNTHETIC + name[:2] if is_st else SYNTHETIC + name
     listed = first_listing + timedelta(days=int(u[7] * (date(2024, 6, 28) - first_listing).days))
     total = int(math.exp(math.log(8e8) + 0.9 * _normal(u[8]))) // 100 * 100 + 100_000_000
     free = int(total * (0.35 + 0.65 * u[9])) // 100 * 100
     price = min(max(math.exp(math.log(typical) + 0.6 * _normal(u[10])), 2.5), 400.0)
     info = InstrumentInfo(
-        symbol, shown, f"{name}股份有限公司", board, Kind.STOCK, industry, sector, listed, total, free, is_st=is_st
+        symbol,
+        shown,
+        f"{SYNTHETIC}{name}股份有限公司",
+        board,
+        Kind.STOCK,
+        industry,
+        sector,
+        listed,
+        total,
+        free,
+        is_st=is_st,
     )
     volume = free * (0.004 + 0.036 * u[11])
     volatility = (0.015 + 0.015 * u[11]) * (0.7 if is_st else 1.0)
