@@ -8,6 +8,7 @@ namespace from the cache's KEY_PREFIX; raw Redis keys carry it themselves.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import orjson
 from django.conf import settings
@@ -24,16 +25,28 @@ def calendar_version_key() -> str:
 
 
 _scopes: dict[bytes, str] = {}
+_scope_tokens: list[Callable[[], str]] = []
+
+
+def register_scope_token(token: Callable[[], str]) -> None:
+    """Add what makes the built source's data differ beyond its settings (the files dataset's version,
+    what an upstream pool's nodes serve). `token()` must not block: it is read in the event loop too.
+    Registered by the market-data app (cachemgr knows nothing of sources)."""
+    if token not in _scope_tokens:
+        _scope_tokens.append(token)
 
 
 def data_scope() -> str:
-    """A short digest of the configured data source (ARGUS_DATA_SOURCE: backend and options).
+    """A short digest of the configured data source: ARGUS_DATA_SOURCE (backend and options: the
+    simulated seed and universe, the upstream pool) plus the registered tokens (the files dataset's
+    version, the simulated flag an upstream pool's nodes report).
 
     Every market-data key carries it, so a value cached under one source is never served for
-    another: switching `simulated` to `files` (or another seed, or another upstream pool) reads and
-    writes other keys, in L1, in Redis and in the L3 table that survives the restart.
+    another: switching `simulated` to `files` (or another seed, another upstream pool, a re-imported
+    dataset) reads and writes other keys, in L1, in Redis and in the L3 table that survives the restart.
     """
-    raw = orjson.dumps(settings.ARGUS_DATA_SOURCE, option=orjson.OPT_SORT_KEYS, default=str)
+    config = orjson.dumps(settings.ARGUS_DATA_SOURCE, option=orjson.OPT_SORT_KEYS, default=str)
+    raw = config + b"|" + "|".join(token() for token in _scope_tokens).encode()
     scope = _scopes.get(raw)
     if scope is None:
         if len(_scopes) > 64:

@@ -8,15 +8,25 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from marketdata.models import Bar, CalendarCoverage, CalendarOverride, CorporateAction, Instrument, TradingDay
+from marketdata.models import (
+    Bar,
+    CalendarCoverage,
+    CalendarOverride,
+    CorporateAction,
+    ImportBatch,
+    Instrument,
+    TradingDay,
+)
 from marketdata.services.calendar import calendar_changed
 from marketdata.services.preload import cache_preload
 
 
 @admin.register(Instrument)
 class InstrumentAdmin(admin.ModelAdmin[Instrument]):
-    list_display = ["symbol", "name", "board", "kind", "industry", "is_st", "status", "list_date", "source"]
-    list_filter = ["market", "board", "kind", "status", "is_st", "source"]
+    list_display = [
+        "symbol", "name", "board", "kind", "industry", "is_st", "status", "list_date", "source", "simulated",
+    ]  # fmt: skip
+    list_filter = ["market", "board", "kind", "status", "is_st", "source", "simulated"]
     search_fields = ["symbol", "name", "full_name", "industry"]
     readonly_fields = ["updated_at"]
     actions = ["preload_into_cache"]
@@ -77,3 +87,18 @@ class CorporateActionAdmin(admin.ModelAdmin[CorporateAction]):
     list_display = ["symbol", "ex_date", "cash_dividend", "share_ratio", "source"]
     list_filter = ["source"]
     search_fields = ["symbol"]
+    readonly_fields = ["updated_at"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
+    """What each import_bars run wrote (read-only: the newest id is the files dataset's version)."""
+
+    list_display = ["id", "imported_at", "files", "counts", "limit_breach_reason"]
+    readonly_fields = ["imported_at", "files", "counts", "limit_breach_reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportBatch | None = None) -> bool:
+        return False

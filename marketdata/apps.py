@@ -6,10 +6,15 @@ class MarketDataConfig(AppConfig):
     verbose_name = "Market data"
 
     def ready(self) -> None:
+        from cachemgr.keys import register_scope_token
         from marketdata.calendar import db_calendar
         from marketdata.services.health import probe_source
+        from marketdata.sources import source_scope_token
+        from marketdata.sources.files import dataset_changed
         from monitoring.services.health import register_probe
         from pools.services.health import register_trading_day
 
         register_trading_day(lambda day: db_calendar.is_trading_day("SH", day))
         register_probe("xtquant", probe_source)  # the spec's name for the data-source service
+        register_scope_token(source_scope_token)  # the files dataset's version, what upstream nodes serve
+        dataset_changed.connect()

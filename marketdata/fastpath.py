@@ -73,19 +73,27 @@ def _history(params: Params) -> dict[str, Any] | None:
     symbols = _symbols(params, HISTORY_MAX_SYMBOLS)
     start, end = params.get("start_date", ""), params.get("end_date", "")
     period, adjust = params.get("period", "1d"), params.get("adjust", "none")
+    anchor_text = params.get("adjust_anchor")
     if (
         symbols is None
         or params.get("format", "json") != "json"
         or not (_DATE.match(start) and _DATE.match(end))
         or period not in PERIODS
         or adjust not in ("none", "pre", "post")
+        or (anchor_text is not None and (adjust == "none" or not _DATE.match(anchor_text)))
     ):
         return None
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        anchor = date.fromisoformat(anchor_text) if anchor_text is not None else None
+    except ValueError:
+        return None
     if first > last:
         return None
     started = time.perf_counter()
-    result = cached_history_bars(symbols=symbols, start=first, end=last, period=period, adjust=adjust)
+    result = cached_history_bars(
+        symbols=symbols, start=first, end=last, period=period, adjust=adjust, adjust_anchor=anchor
+    )
     return None if result is None else history_envelope(result, response_time_ms=_ms(started))
 
 
@@ -96,7 +104,7 @@ def _ms(started: float) -> float:
 ROUTES: dict[str, tuple[set[str], Callable[[Params], dict[str, Any] | None]]] = {
     "/api/v1/market_data/latest": ({"symbols", "fields", "use_cache"}, _latest),
     "/api/v1/market_data/history": (
-        {"symbols", "start_date", "end_date", "period", "adjust", "format", "use_cache"},
+        {"symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor", "format", "use_cache"},
         _history,
     ),
 }

@@ -30,6 +30,15 @@ class InstrumentQuerySet(models.QuerySet["Instrument"]):
     def listed(self) -> InstrumentQuerySet:
         return self.exclude(status=InstrumentStatus.DELISTED)
 
+    def real(self) -> InstrumentQuerySet:
+        """Rows a real source or an operator wrote: what a source that is not simulated may serve."""
+        return self.filter(simulated=False)
+
+    def served_to(self, *, simulated: bool) -> InstrumentQuerySet:
+        """The rows a source may serve: a simulated one sees every row, a real one only real rows
+        (the simulated market's names and figures are invented)."""
+        return self if simulated else self.real()
+
     def stocks(self) -> InstrumentQuerySet:
         return self.filter(kind=Kind.STOCK)
 
@@ -53,6 +62,9 @@ class Instrument(models.Model):
     is_st = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=InstrumentStatus.choices, default=InstrumentStatus.LISTED)
     source = models.CharField(max_length=32, help_text="the data source that provided this row")
+    simulated = models.BooleanField(
+        default=False, help_text="written by a simulated source: its names and figures are invented"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InstrumentQuerySet.as_manager()
@@ -163,6 +175,7 @@ class CorporateAction(models.Model):
         max_digits=12, decimal_places=6, default=Decimal(0), help_text="new shares per share held (10送3 = 0.3)"
     )
     source = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["symbol", "ex_date"]
@@ -170,3 +183,21 @@ class CorporateAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol} {self.ex_date}"
+
+
+class ImportBatch(models.Model):
+    """One `import_bars` run that wrote bars: its id is the files dataset's version (cache scope)."""
+
+    imported_at = models.DateTimeField()
+    files = models.JSONField(help_text="the file names imported")
+    counts = models.JSONField(help_text="bars written per symbol")
+    limit_breach_reason = models.CharField(
+        max_length=200, blank=True, help_text="why closes outside the daily limit were accepted, if they were"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"import {self.pk} at {self.imported_at:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from marketdata.schemas import EnvelopeSchema, LevelSchema, TradeSchema, _num
 from marketdata.selectors.nodes import ACTIONS_MAX_SYMBOLS, INSTRUMENTS_PAGE_MAX, TICKS_MAX_SYMBOLS, TRADES_MAX
 from marketdata.serializers import SymbolsField
+from marketdata.sources.base import TickStatus
 from marketdata.symbols import InvalidSymbol, parse_symbol
 
 
@@ -92,7 +93,7 @@ class TickSchema(serializers.Serializer):
     turnover = _num(allow_null=True)
     bids = LevelSchema(many=True)
     asks = LevelSchema(many=True)
-    status = serializers.ChoiceField(choices=["trading", "suspended", "limit_up", "limit_down"])
+    status = serializers.ChoiceField(choices=[s.value for s in TickStatus])
     limit_up = _num(allow_null=True)
     limit_down = _num(allow_null=True)
     simulated_time = serializers.CharField(allow_null=True, help_text="replayed sources: the moment reproduced")

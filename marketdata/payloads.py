@@ -10,6 +10,9 @@ Stable functions (other interfaces import them; change them only with every call
 - `bar_payload(bar, prev_close=, factor=)`: one history row (GET /history).
 - `instrument_payload(info, price=)`: the spec's instrument detail (GET /instrument_detail).
 - `provenance(source, as_of=)`: where data came from; every market-data response carries it.
+- `push_payload(tick, quote)`, `symbol_status_payload(...)`, `market_status_payload(...)`: the
+  WebSocket push and status shapes (streaming sends them as built here).
+Values cached or pushed are never mutated after they are built: a variant is a new dict.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from marketdata.sessions import shanghai
 from marketdata.sources.base import Bar, DataSource, InstrumentInfo, Level, Tick, Trade
 
 # The spec's quote fields (GET /api/v1/market_data/latest), in the spec's order.
@@ -61,8 +65,44 @@ def quote_payload(tick: Tick, *, name: str) -> dict[str, Any]:
         "low": tick.low,
         "open": tick.open,
         "prev_close": tick.prev_close,
-        "timestamp": iso_utc(tick.time),
+        # A replayed session is stamped with the moment it reproduces (one clock per answer).
+        "timestamp": iso_utc(tick.simulated_time or tick.time),
     }
+
+
+def push_payload(tick: Tick, quote: dict[str, Any], *, simulated: bool) -> dict[str, Any]:
+    """A WebSocket `market_data` push of `tick`: a new dict (the cached `quote` is never touched)
+    adding the stream's own fields, `trading_day`, the `simulated` flag (the source's name is in the
+    subscribe ack, once per symbol) and, for a replayed session, `simulated_time`."""
+    pushed = {**quote, "trading_day": tick.trading_day.isoformat(), "simulated": simulated}
+    if tick.simulated_time is not None:
+        pushed["simulated_time"] = iso_utc(tick.simulated_time)
+    return pushed
+
+
+def stream_provenance(name: str, *, simulated: bool) -> dict[str, Any]:
+    """What the subscribe ack states once per symbol: the source, simulated, replayed."""
+    return {"source": name, "simulated": simulated, "replayed": bool(simulated and _replayed_day(name))}
+
+
+def symbol_status_payload(symbol: str, state: str, *, day: str | None, at: str | None) -> dict[str, Any]:
+    """A symbol's WebSocket status: trading, suspended, limit_up, limit_down, closed, stale or fresh."""
+    return {"symbol": symbol, "state": state, "trading_day": day, "timestamp": at}
+
+
+def market_status_payload(
+    phase: str, moment: datetime, *, simulated: bool, end_of_day: bool = False, data_day: date | None = None
+) -> dict[str, Any]:
+    """The market's WebSocket status: its phase and trading day (`moment` in the exchange's zone);
+    a replayed session adds `simulated_time`; end-of-day data is `end_of_day` on the data's own day."""
+    local = shanghai(moment)
+    status: dict[str, Any] = {"market_phase": phase, "trading_day": local.date().isoformat(), "simulated": simulated}
+    if end_of_day:
+        status["end_of_day"] = True
+        status["trading_day"] = data_day.isoformat() if data_day is not None else None
+    if simulated:
+        status["simulated_time"] = iso_utc(moment)
+    return status
 
 
 def select_fields(payload: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
@@ -190,7 +230,22 @@ def provenance_of(name: str, *, simulated: bool, as_of: datetime | date | str | 
         as_of = iso_utc(as_of)
     elif isinstance(as_of, date):
         as_of = as_of.isoformat()
-    return {"source": name, "simulated": simulated, "as_of": as_of}
+    origin: dict[str, Any] = {"source": name, "simulated": simulated, "as_of": as_of}
+    day = _replayed_day(name) if simulated else None
+    if day is not None:
+        # One clock per answer: a replayed session's data is stamped with the replayed moment, and
+        # the answer says so and which trading day it shows.
+        origin["replayed"] = True
+        origin["trading_day"] = day.isoformat()
+    return origin
+
+
+def _replayed_day(name: str) -> date | None:
+    from core import clock
+    from marketdata.sources import current_source_if_built
+
+    source = current_source_if_built()
+    return source.replayed_day(clock.now()) if source is not None and source.name == name else None
 
 
 def provenance(source: DataSource, *, as_of: datetime | date | str | None) -> dict[str, Any]:

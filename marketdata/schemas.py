@@ -13,6 +13,11 @@ class ProvenanceSchema(serializers.Serializer):
     source = serializers.CharField(help_text="the data source's name")  # type: ignore[assignment]
     simulated = serializers.BooleanField(help_text="true when the data is simulated, never real market data")
     as_of = serializers.CharField(allow_null=True, help_text="the data's own timestamp (ISO 8601 UTC)")
+    replayed = serializers.BooleanField(
+        required=False,
+        help_text="present (true) only for a replayed simulated session: every timestamp is the replayed moment",
+    )
+    trading_day = serializers.DateField(required=False, help_text="with replayed: the trading day replayed")
 
 
 class EnvelopeSchema(serializers.Serializer):
@@ -106,8 +111,21 @@ class BarSchema(serializers.Serializer):
 
 class AdjustmentSchema(serializers.Serializer):
     type = serializers.ChoiceField(choices=["none", "pre", "post"])
-    description = serializers.CharField()
-    anchor_dates = serializers.DictField(child=serializers.CharField(allow_null=True), help_text="keyed by symbol")
+    applied = serializers.BooleanField(
+        help_text="whether any symbol's prices were scaled; false when no corporate actions are known (raw bars)"
+    )
+    description = serializers.CharField(help_text="what was done, naming symbols without known corporate actions")
+    anchor = serializers.DateField(
+        allow_null=True, help_text="the adjust_anchor asked (factors as known that day); null: those known today"
+    )
+    anchor_dates = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="keyed by symbol: pre, the latest ex-date used; post, the first; null without one",
+    )
+    factors_hash = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text="keyed by symbol: a short hash of the factors used (null: none), to check a reproduction",
+    )
 
 
 class HistoryResponse(EnvelopeSchema):

@@ -127,6 +127,12 @@ class HistoryQuery(DateRangeMixin):
     symbols = SymbolsField(maximum=HISTORY_MAX_SYMBOLS)
     period = _choice(PERIODS, default="1d", help_text="bar period")
     adjust = _choice(["none", "pre", "post"], default="none", help_text="none, pre (前复权) or post (后复权)")
+    adjust_anchor = _date(
+        required=False,
+        default=None,
+        help_text="with adjust=pre|post: the factors as known on this day, YYYY-MM-DD (ex-dates after it are "
+        "left out), so a series can be reproduced later; default: the factors known today",
+    )
     format = _choice(["json", "csv"], default="json", help_text="csv returns the same rows as a CSV download")
     use_cache = serializers.BooleanField(default=True)
 

@@ -93,13 +93,26 @@ class SymbolInfo:
         return limit_ratio(self.board, self.kind, is_st=is_st)
 
 
-def limit_prices(prev_close: float, ratio: Decimal) -> tuple[float, float]:
+def tick_size(kind: str) -> Decimal | None:
+    """The price grid: 0.01 CNY for stocks, 0.001 for ETFs (funds), none for index levels."""
+    if kind == Kind.INDEX:
+        return None
+    return Decimal("0.001") if kind == Kind.ETF else Decimal("0.01")
+
+
+def limit_prices_decimal(
+    prev_close: Decimal, ratio: Decimal, tick: Decimal = Decimal("0.01")
+) -> tuple[Decimal, Decimal]:
+    """(limit_up, limit_down) as the exchanges set them: prev_close × (1 ± ratio), halves rounded up to the tick."""
+    up = (prev_close * (1 + ratio)).quantize(tick, rounding=ROUND_HALF_UP)
+    down = (prev_close * (1 - ratio)).quantize(tick, rounding=ROUND_HALF_UP)
+    return up, down
+
+
+def limit_prices(prev_close: float, ratio: Decimal, tick: Decimal = Decimal("0.01")) -> tuple[float, float]:
     """(limit_up, limit_down) as the exchanges set them: prev_close × (1 ± ratio), halves rounded up
     to the 0.01 tick (11.95 at 10% gives 13.15 and 10.76; float rounding gave 13.14 and 10.75)."""
-    prev = Decimal(str(prev_close))
-    tick = Decimal("0.01")
-    up = (prev * (1 + ratio)).quantize(tick, rounding=ROUND_HALF_UP)
-    down = (prev * (1 - ratio)).quantize(tick, rounding=ROUND_HALF_UP)
+    up, down = limit_prices_decimal(Decimal(str(prev_close)), ratio, tick)
     return float(up), float(down)
 
 

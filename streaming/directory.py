@@ -12,14 +12,17 @@ _loaded_at = float("-inf")
 
 
 def instrument_names() -> dict[str, str]:
-    """Symbol -> short name of every listed instrument (falls back to the source before the first sync)."""
+    """Symbol -> short name of every listed instrument the configured source may serve (a real source
+    is never given the simulated market's rows); falls back to the source before the first sync."""
     global _names, _loaded_at
     if time.monotonic() - _loaded_at < _REFRESH_SECONDS and _names:
         return _names
     from marketdata.models import Instrument
+    from marketdata.selectors.common import source_identity
     from marketdata.sources import get_source
 
-    names = dict(Instrument.objects.listed().values_list("symbol", "name"))
+    rows = Instrument.objects.served_to(simulated=source_identity()[1]).listed()
+    names = dict(rows.values_list("symbol", "name"))
     if not names:
         names = {info.symbol: info.name for info in get_source().instruments()}
     with _lock:

@@ -85,6 +85,8 @@ def push_data(quote: dict[str, Any], seq: int, fields: tuple[str, ...] | None) -
     for name in FIELDS if fields is None else fields:
         data[name] = quote.get(name)
     data["timestamp"] = quote.get("timestamp")
+    if "simulated" in quote:  # provenance per push: the flag; the source's name is in the ack
+        data["simulated"] = quote["simulated"]
     if "simulated_time" in quote:  # a replaying source: the exchange moment this push reproduces
         data["simulated_time"] = quote["simulated_time"]
     return data

@@ -13,6 +13,8 @@ from django.conf import settings
 from cachemgr.services import service_started_at
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
 from core.process import uptime_since
+from marketdata.payloads import stream_provenance
+from marketdata.selectors.common import source_identity
 from streaming import get_hub
 from streaming.connection import Connection, Send
 from streaming.directory import instrument_names, instrument_names_cached
@@ -150,6 +152,7 @@ class Session:
                 "pending": [s for s in fresh if s not in latest],
                 "subscribed": len(connection.fields),
                 "market": market,
+                "provenance": _provenance(request.symbols),
             }
             await connection.send_locked(dumps({"type": "subscribed", "epoch": epoch, "data": ack}))
             snapshot = [self._snapshot_entry(e, request.fields) for e in latest.values()]
@@ -204,3 +207,11 @@ def _reset_reason(after: int, asked: str | None, epoch: str | None) -> str:
             "seqs start afresh in the current epoch and a fresh snapshot follows"
         )
     return f"seq {after} is not in today's replay buffer; a fresh snapshot follows"
+
+
+def _provenance(symbols: tuple[str, ...] | list[str]) -> dict[str, dict[str, Any]]:
+    """Once per symbol in the subscribe ack: which source serves it, simulated, replayed (every push
+    then carries only its `simulated` flag). Never blocks: the built source's word, or its class's."""
+    name, simulated = source_identity()
+    origin = stream_provenance(name, simulated=simulated)
+    return {symbol: dict(origin) for symbol in symbols}

@@ -99,13 +99,14 @@ def _fresh_singletons() -> Iterator[None]:
 
     Set up before any other fixture, so torn down after them all (the settings fixture has
     restored the settings by then): L1 and the cache counters, the L2/L3 breakers, rate-limit
-    windows, the stream store and hubs, the instrument-name directory, the calendar copy, pool
+    windows, the stream store and hubs, the instrument-name directories, the calendar copy, pool
     connections, and the data source when a test built it from other settings (rebuilding the
     default simulated market for every test would only cost time).
     """
     yield
     from cachemgr.services import backends, state
     from core import clock
+    from marketdata.selectors.common import directory as symbol_directory
     from marketdata.sources import reset_source, source_is_current
     from monitoring.services.ratelimit import rate_limits_reset
     from pools.registry import registry
@@ -119,6 +120,7 @@ def _fresh_singletons() -> Iterator[None]:
         rate_limits_reset()
     reset_streaming()
     directory_reset()
+    symbol_directory.invalidate()
     db_calendar.invalidate()
     registry.close()
     if not source_is_current():

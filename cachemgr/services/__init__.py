@@ -2,7 +2,7 @@
 rules, preloading and health. Callers import from here."""
 
 from cachemgr.services.backends import degraded_note
-from cachemgr.services.fetch import CacheResult, cache_fetch, cache_forget, cache_store
+from cachemgr.services.fetch import CacheResult, Peeked, cache_count, cache_fetch, cache_forget, cache_peek, cache_store
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_cleanup_expired, cache_optimize, optimization_body
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
@@ -21,15 +21,18 @@ __all__ = [
     "CacheResult",
     "Cleared",
     "Optimization",
+    "Peeked",
     "Rule",
     "cache_cleanup_expired",
     "cache_clear",
     "cache_config",
+    "cache_count",
     "cache_counters",
     "cache_fetch",
     "cache_forget",
     "cache_health",
     "cache_optimize",
+    "cache_peek",
     "cache_stats",
     "cache_store",
     "degraded_note",

@@ -42,6 +42,38 @@ def cache_fetch(rule: str, key: str, loader: Callable[[], T], *, use_cache: bool
     return CacheResult(value, False, None, None)
 
 
+@dataclass(frozen=True, slots=True)
+class Peeked(Generic[T]):
+    """A value `cache_peek` found, with the lookups that found it, counted only by `cache_count`."""
+
+    rule: str
+    result: CacheResult[T]
+    lookups: tuple[tuple[str, bool], ...]
+
+
+def cache_peek(rule: str, key: str) -> Peeked[Any] | None:
+    """Look `key` up like `cache_fetch` without a loader and without counting: a caller that may
+    hand the request on (the ASGI fast path, to Django, which looks up again) counts only what it
+    answers, with `cache_count`, so each lookup is counted once."""
+    sync.ensure_started()
+    spec = rulebook.get(rule)
+    now = time.time()
+    lookups: list[tuple[str, bool]] = []
+    found = _lookup(spec, key, now, lookups)
+    if found is None:
+        return None
+    level, stored_at, value = found
+    return Peeked(rule, CacheResult(value, True, level, round(max(0.0, now - stored_at), 3)), tuple(lookups))
+
+
+def cache_count(peeked: list[Peeked[Any]]) -> None:
+    """Count the lookups of values `cache_peek` found, once the caller answers with them."""
+    for item in peeked:
+        state.counters.fetch(item.rule, True)
+        for level, hit in item.lookups:
+            state.counters.lookup(level, hit)
+
+
 def cache_store(rule: str, key: str, value: object) -> None:
     """Write-through: replace `key` in every level of `rule` now (the feed, on every tick)."""
     sync.ensure_started()
@@ -55,11 +87,16 @@ def cache_forget(rule: str, key: str) -> None:
     state.l1.delete(rule, key)
 
 
-def _lookup(spec: Rule, key: str, now: float) -> tuple[str, float, Any] | None:
+def _lookup(
+    spec: Rule, key: str, now: float, lookups: list[tuple[str, bool]] | None = None
+) -> tuple[str, float, Any] | None:
+    """The first level holding a fresh value; each level consulted is counted, or appended to
+    `lookups` (for `cache_peek`) instead."""
+    count = state.counters.lookup if lookups is None else lambda level, hit: lookups.append((level, hit))
     if "L1" in spec.stores:
         entry = state.l1.get(spec.name, key)
         valid = entry is not None and state.l1_valid(spec.name, entry, now)
-        state.counters.lookup("L1", valid)
+        count("L1", valid)
         if entry is not None and valid:
             entry.last_read = now
             return "L1", entry.stored_at, entry.value
@@ -70,7 +107,7 @@ def _lookup(spec: Rule, key: str, now: float) -> tuple[str, float, Any] | None:
         if found is None and backends.level_down(level):
             continue  # not consulted: that level is in an outage
         fresh = found is not None and now < found[0] + spec.ttl
-        state.counters.lookup(level, fresh)
+        count(level, fresh)
         if found is not None and fresh:
             stored_at, value = found
             faster = ("L1",) if level == "L2" else ("L1", "L2")

@@ -7,11 +7,15 @@ and the pre (前复权) factor is that divided by the latest cumulative factor. 
 gets the same adjusted price whatever window is asked: pre is anchored to the latest ex-date,
 not to end_date. Without a close before an ex-date the cash part cannot be priced and the ratio
 is the share part alone.
+
+`as_seen_on(day)` keeps the factors known on that day (ex-dates up to it): 前复权 anchored there, as a
+backtest run on that day saw it, reproducible later; `digest()` names the factors used.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -42,6 +46,19 @@ class Factors:
         if adjust == "post":
             return self.post(day)
         return 1.0
+
+    def as_seen_on(self, day: date) -> Factors:
+        """Only the ex-dates on or before `day` (what was known then)."""
+        index = bisect.bisect_right(self.ex_dates, day)
+        return Factors(self.ex_dates[:index], self.cumulative[:index])
+
+    def digest(self) -> str | None:
+        """A short hash of the factors (ex-dates and cumulative factors), None when there are none."""
+        if not self.ex_dates:
+            return None
+        pairs = zip(self.ex_dates, self.cumulative, strict=True)
+        text = ";".join(f"{day.isoformat()}={value:.12g}" for day, value in pairs)
+        return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
     def anchor(self, adjust: str) -> str | None:
         """pre: the latest ex-date (bars from it on are as traded); post: the first (bars before it are)."""

@@ -30,26 +30,37 @@ class _Directory:
 
     Reloaded every `_DIRECTORY_SECONDS` and at once when an Instrument row is saved or deleted in
     this process; a symbol the copy lacks (a new listing, or a typo) is looked up in the table.
+    A source that is not simulated is shown only real rows (`InstrumentQuerySet.served_to`): a row the
+    simulated market left is unknown to it.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._names: dict[str, str] = {}
+        self._real: dict[str, str] = {}
         self._loaded = -_DIRECTORY_SECONDS
 
-    def names(self, symbols: Sequence[str]) -> dict[str, str]:
+    def names(self, symbols: Sequence[str], *, simulated: bool = True) -> dict[str, str]:
         if time.monotonic() - self._loaded > _DIRECTORY_SECONDS:
             self.reload()
-        missing = [symbol for symbol in symbols if symbol not in self._names]
+        known = self._names if simulated else self._real
+        missing = [symbol for symbol in symbols if symbol not in known]
         if not missing:
-            return self._names
-        found = dict(Instrument.objects.filter(symbol__in=missing).values_list("symbol", "name"))
-        return {**self._names, **found}
+            return known
+        rows = Instrument.objects.served_to(simulated=simulated).filter(symbol__in=missing)
+        return {**known, **dict(rows.values_list("symbol", "name"))}
+
+    def only_simulated(self, symbols: Sequence[str]) -> list[str]:
+        """Those of `symbols` that only the simulated market's rows know."""
+        rows = Instrument.objects.filter(symbol__in=list(symbols), simulated=True)
+        return list(rows.values_list("symbol", flat=True))
 
     def reload(self) -> None:
-        names = dict(Instrument.objects.values_list("symbol", "name"))
+        rows = list(Instrument.objects.values_list("symbol", "name", "simulated"))
+        names = {symbol: name for symbol, name, _ in rows}
+        real = {symbol: name for symbol, name, invented in rows if not invented}
         with self._lock:
-            self._names, self._loaded = names, time.monotonic()
+            self._names, self._real, self._loaded = names, real, time.monotonic()
 
     def invalidate(self, **_: Any) -> None:
         with self._lock:
@@ -63,9 +74,18 @@ post_delete.connect(directory.invalidate, sender=Instrument, dispatch_uid="marke
 
 
 def instrument_names(symbols: Sequence[str]) -> dict[str, str]:
-    """Name per symbol from the Instrument table; NOT_FOUND names every symbol it does not hold."""
-    known = directory.names(symbols)
+    """Name per symbol from the Instrument rows the configured source may serve; NOT_FOUND names
+    every symbol it does not hold."""
+    name, simulated = source_identity()
+    known = directory.names(symbols, simulated=simulated)
     unknown = [symbol for symbol in symbols if symbol not in known]
+    invented = directory.only_simulated(unknown) if unknown and not simulated else []
+    if invented:
+        raise NotFound(
+            f"unknown symbol(s) for source '{name}': {', '.join(unknown)}; {', '.join(invented)} only the "
+            "simulated market's instrument rows list, and a real source never serves those "
+            f"(run load_reference_data with source '{name}', or import the symbol's bars)"
+        )
     if unknown:
         raise NotFound(
             f"unknown symbol(s): {', '.join(unknown)}; they are not in the instrument list "

@@ -10,7 +10,8 @@ from functools import partial
 from typing import Any
 
 from cachemgr.keys import history_key
-from cachemgr.services import cache_fetch
+from cachemgr.services import CacheResult, Peeked, cache_count, cache_fetch, cache_peek
+from core import clock
 from core.errors import InvalidParameter
 from marketdata.calendar import db_calendar
 from marketdata.payloads import bar_payload, iso_utc, provenance_of
@@ -82,8 +83,22 @@ def _lookback_start(symbol: str, start: date, period: str) -> date:
     return db_calendar.previous_trading_day(market_of(symbol), start) or start
 
 
-def _rows(source: DataSource, symbol: str, start: date, end: date, period: str, adjust: str) -> dict[str, Any]:
-    factors = adjustment_factors(source=source, symbol=symbol) if adjust != "none" else Factors((), ())
+def _rows(
+    source: DataSource,
+    symbol: str,
+    start: date,
+    end: date,
+    period: str,
+    adjust: str,
+    use_cache: bool = True,
+    anchor: date | None = None,
+) -> dict[str, Any]:
+    # use_cache=false bypasses every cached input of the answer, the factors (BASIC_INFO, L3) included.
+    factors = Factors((), ())
+    if adjust != "none":
+        factors = adjustment_factors(source=source, symbol=symbol, use_cache=use_cache)
+        if anchor is not None:
+            factors = factors.as_seen_on(anchor)
     first = _lookback_start(symbol, start, period)
     bars = from_source(
         source,
@@ -98,47 +113,87 @@ def _rows(source: DataSource, symbol: str, start: date, end: date, period: str, 
             rows.append(bar_payload(bar, prev_close=prev_close, factor=factor))
         prev_close = round(bar.close * factor, 2)
     as_of = next((iso_utc(bar.time) for bar in reversed(bars) if bar.trading_day >= start), None)
-    return {"rows": rows, "anchor_date": factors.anchor(adjust), "as_of": as_of}
+    return {"rows": rows, "anchor_date": factors.anchor(adjust), "as_of": as_of, "factors_hash": factors.digest()}
+
+
+def _adjust_key(adjust: str, anchor: date | None) -> str:
+    return adjust if anchor is None else f"{adjust}@{anchor.isoformat()}"
 
 
 def history_bars(
-    *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str, use_cache: bool = True
+    *,
+    symbols: Sequence[str],
+    start: date,
+    end: date,
+    period: str,
+    adjust: str,
+    use_cache: bool = True,
+    adjust_anchor: date | None = None,
 ) -> HistoryResult:
     """Bars per symbol for [start, end] (trading days only), adjusted as asked, from HISTORY_DATA or the source."""
     _validate(symbols, start, end, period)
+    _validate_anchor(adjust, adjust_anchor)
     source = current_source()
     return _collect(
         symbols,
         period,
         adjust,
-        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust),
-        lambda symbol: history_key(symbol, period, start, end, adjust),
+        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust, use_cache, adjust_anchor),
+        lambda symbol: history_key(symbol, period, start, end, _adjust_key(adjust, adjust_anchor)),
         use_cache=use_cache,
         origin=lambda: (source.name, source.serves_simulated()),  # asked after the reads (a gateway learns it)
+        anchor=adjust_anchor,
     )
 
 
+def _validate_anchor(adjust: str, anchor: date | None) -> None:
+    if anchor is None:
+        return
+    if adjust == "none":
+        raise InvalidParameter("adjust_anchor needs adjust=pre or adjust=post (it chooses which factors apply)")
+    today = clock.shanghai_today()
+    if anchor > today:
+        raise InvalidParameter(
+            f"adjust_anchor {anchor.isoformat()} is in the future (today is {today.isoformat()}); "
+            "choose a past date, or leave it out for the factors known today"
+        )
+
+
 def cached_history_bars(
-    *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str
+    *, symbols: Sequence[str], start: date, end: date, period: str, adjust: str, adjust_anchor: date | None = None
 ) -> HistoryResult | None:
     """The same answer from the cache alone (no source); None when any window is not cached."""
     _validate(symbols, start, end, period)
+    _validate_anchor(adjust, adjust_anchor)
+    found: list[Peeked[Any]] = []
+
+    def peek(rule: str, key: str, loader: Callable[[], Any], *, use_cache: bool) -> CacheResult[Any]:
+        peeked = cache_peek(rule, key)
+        if peeked is None:
+            raise _Miss
+        found.append(peeked)
+        return peeked.result
+
     try:
-        return _collect(
+        result = _collect(
             symbols,
             period,
             adjust,
             lambda symbol: _miss,
-            lambda symbol: history_key(symbol, period, start, end, adjust),
+            lambda symbol: history_key(symbol, period, start, end, _adjust_key(adjust, adjust_anchor)),
             use_cache=True,
             origin=source_identity,
+            anchor=adjust_anchor,
+            fetch=peek,
         )
     except _Miss:
-        return None
+        return None  # Django answers, and counts, every lookup of this request
+    cache_count(found)
+    return result
 
 
 class _Miss(Exception):
-    """Raised by the cache-only loader."""
+    """Raised by the cache-only read: the value is not cached."""
 
 
 def _miss() -> dict[str, Any]:
@@ -160,26 +215,55 @@ def _collect(
     *,
     use_cache: bool,
     origin: Callable[[], tuple[str, bool]],
+    anchor: date | None = None,
+    fetch: Callable[..., CacheResult[Any]] = cache_fetch,
 ) -> HistoryResult:
     summary = CacheSummary()
     data: dict[str, list[dict[str, Any]]] = {}
     anchors: dict[str, str | None] = {}
+    hashes: dict[str, str | None] = {}
     stamps: list[str] = []
     for symbol in symbols:
-        window = summary.add(cache_fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
+        window = summary.add(fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
         data[symbol] = window["rows"]
         anchors[symbol] = window["anchor_date"]
+        hashes[symbol] = window.get("factors_hash")
         if window["as_of"]:
             stamps.append(window["as_of"])
+    source = _provenance(origin, as_of=max(stamps, default=None))
     return HistoryResult(
         data=data,
         total_records=sum(len(rows) for rows in data.values()),
         period=period,
-        adjustment={"type": adjust, "description": ADJUST_DESCRIPTIONS[adjust], "anchor_dates": anchors},
+        adjustment=_adjustment(adjust, anchor, anchors, hashes),
         cache_hit=summary.hit,
         cache_age_seconds=summary.age_seconds,
-        source=_provenance(origin, as_of=max(stamps, default=None)),
+        source=source,
     )
+
+
+def _adjustment(
+    adjust: str, anchor: date | None, anchors: dict[str, str | None], hashes: dict[str, str | None]
+) -> dict[str, Any]:
+    """What the adjustment did: `applied` (any symbol's prices scaled), the anchor asked (null: the
+    factors known today), and per symbol the anchor ex-date and a short hash of the factors used."""
+    description = ADJUST_DESCRIPTIONS[adjust]
+    raw = [symbol for symbol, digest in hashes.items() if digest is None]
+    if adjust != "none" and raw:
+        seen = f" on {anchor.isoformat()}" if anchor is not None else ""
+        description += (
+            f"; no corporate actions are known for {', '.join(raw)} in this source{seen}: their bars are as traded"
+        )
+    if adjust != "none" and anchor is not None:
+        description += f"; factors as known on {anchor.isoformat()} (ex-dates after it are left out)"
+    return {
+        "type": adjust,
+        "applied": adjust != "none" and len(raw) < len(hashes),
+        "description": description,
+        "anchor": anchor.isoformat() if anchor is not None else None,
+        "anchor_dates": anchors,
+        "factors_hash": hashes,
+    }
 
 
 def _provenance(origin: Callable[[], tuple[str, bool]], *, as_of: str | None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from cachemgr.keys import latest_full_key, latest_quote_key
-from cachemgr.services import cache_fetch
+from cachemgr.services import Peeked, cache_count, cache_fetch, cache_peek
 from core.errors import NotFound
 from marketdata.payloads import (
     FullSelection,
@@ -87,23 +87,18 @@ def latest_quotes(
     )
 
 
-class _Miss(Exception):
-    """Raised by the cache-only loader: the value is not cached."""
-
-
-def _miss() -> dict[str, Any]:
-    raise _Miss
-
-
 def cached_latest_quotes(*, symbols: Sequence[str], fields: Sequence[str] | None = None) -> QuotesResult | None:
     """Latest quotes from the cache alone (no database, no source); None when any symbol is not cached."""
     summary = CacheSummary()
     quotes: dict[str, dict[str, Any]] = {}
-    try:
-        for symbol in symbols:
-            quotes[symbol] = summary.add(cache_fetch("LATEST_DATA", latest_quote_key(symbol), _miss))
-    except _Miss:
-        return None
+    found: list[Peeked[Any]] = []
+    for symbol in symbols:
+        peeked = cache_peek("LATEST_DATA", latest_quote_key(symbol))
+        if peeked is None:
+            return None  # Django answers, and counts, every lookup of this request
+        found.append(peeked)
+        quotes[symbol] = summary.add(peeked.result)
+    cache_count(found)
     name, simulated = source_identity()
     return QuotesResult(
         data={symbol: select_fields(quote, fields) for symbol, quote in quotes.items()},

@@ -28,6 +28,7 @@ _FIELDS = [
     "is_st",
     "status",
     "source",
+    "simulated",
 ]
 
 
@@ -40,6 +41,8 @@ def _fill_empty(row: Instrument, info: Any, source_name: str) -> bool:
     """
     changed = False
     for name in _FIELDS:
+        if name == "simulated":
+            continue  # set by the caller: a row's kind only changes when a real source takes it over
         if name == "source":
             value: Any = source_name
             if row.source != value:
@@ -52,38 +55,51 @@ def _fill_empty(row: Instrument, info: Any, source_name: str) -> bool:
     return changed
 
 
-def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
-    """Add every instrument the source knows that the table lacks; existing rows only get their empty fields filled.
+def _fill_all(row: Instrument, info: Any, source_name: str, simulated: bool) -> None:
+    row.name = info.name
+    row.full_name = info.full_name
+    row.market = market_of(info.symbol)
+    row.board = info.board
+    row.kind = info.kind
+    row.industry = info.industry
+    row.sector = info.sector
+    row.list_date = info.list_date
+    row.total_shares = info.total_shares
+    row.float_shares = info.float_shares
+    row.is_st = info.is_st
+    row.status = info.status
+    row.source = source_name
+    row.simulated = simulated
 
-    Rows the source no longer lists are left as they are; so are fields that hold a value (an
-    operator's edits are kept; see `_fill_empty`). `updated` counts rows that had empty fields filled.
+
+def instruments_sync(*, source: DataSource | None = None) -> dict[str, int]:
+    """Add every instrument the source knows that the table lacks; rows it no longer lists are left as they are.
+
+    Each row records its source and whether that source is simulated. Existing rows of the same kind
+    only get their empty fields filled (an operator's edits are kept; see `_fill_empty`). A simulated
+    source never touches a real row (one a real source, an import or an operator wrote): invented
+    names and figures must not replace real ones; a real source replaces a simulated row whole.
+    `updated` counts rows filled or replaced.
     """
     source = source or get_source()
+    simulated = source.serves_simulated()
     infos = source.instruments()
     existing = {row.symbol: row for row in Instrument.objects.all()}
     created: list[Instrument] = []
     updated: list[Instrument] = []
     for info in infos:
         known = existing.get(info.symbol)
-        if known is not None:
-            if _fill_empty(known, info, source.name):
-                updated.append(known)
+        if known is None:
+            row = Instrument(symbol=info.symbol)
+            _fill_all(row, info, source.name, simulated)
+            created.append(row)
+        elif simulated and not known.simulated:
             continue
-        row = Instrument(symbol=info.symbol)
-        row.name = info.name
-        row.full_name = info.full_name
-        row.market = market_of(info.symbol)
-        row.board = info.board
-        row.kind = info.kind
-        row.industry = info.industry
-        row.sector = info.sector
-        row.list_date = info.list_date
-        row.total_shares = info.total_shares
-        row.float_shares = info.float_shares
-        row.is_st = info.is_st
-        row.status = info.status
-        row.source = source.name
-        created.append(row)
+        elif known.simulated and not simulated:
+            _fill_all(known, info, source.name, simulated)
+            updated.append(known)
+        elif _fill_empty(known, info, source.name):
+            updated.append(known)
     with transaction.atomic():
         Instrument.objects.bulk_create(created, batch_size=1000)
         Instrument.objects.bulk_update(updated, _FIELDS, batch_size=1000)

@@ -1,24 +1,24 @@
 """Preloading hot symbols (用户指南 预加载热点数据): latest quote, instrument info and recent daily bars.
 
 Market data warms the cache levels with its own reads; the cache manager knows nothing of symbols.
+It calls the very selectors the API serves from (with `use_cache=False`, which refreshes every
+level), so what it stores has the API's shapes and keys: a preloaded value is served exactly as a
+fresh one would be.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from django.utils import timezone
+from core import clock
+from core.errors import ApiError
+from marketdata.selectors import history_bars, instrument_details, latest_quotes
+from marketdata.selectors.common import directory, source_identity
+from marketdata.sources.base import SourceError
 
-from cachemgr.keys import history_key, instrument_info_key, latest_quote_key
-from cachemgr.services.fetch import cache_fetch
-from marketdata.payloads import quote_payload
-from marketdata.sources import get_source
-
-# Recent history preloaded: daily bars of the last this many calendar days.
+# Recent history preloaded: daily bars of the last this many calendar days, to today (Shanghai),
+# the window `GET history?start_date=<today-30>&end_date=<today>` asks for.
 HISTORY_DAYS = 30
 
 
@@ -28,34 +28,29 @@ class PreloadReport:
     unknown: list[str] = field(default_factory=list)
 
 
-def _loaded(value: Any) -> Callable[[], Any]:
-    return lambda: value
-
-
-def _bar_dict(bar: Any) -> dict[str, Any]:
-    return {name: value for name, value in dataclasses.asdict(bar).items() if name not in ("symbol", "period")}
-
-
 def cache_preload(symbols: list[str]) -> PreloadReport:
     """Load `symbols` from the source into every level their rules name (refreshing what is there)."""
-    source = get_source()
     report = PreloadReport()
-    ticks = source.latest_ticks(symbols)
-    end = timezone.localdate()
+    known = directory.names(symbols, simulated=source_identity()[1])
+    wanted = [symbol for symbol in dict.fromkeys(symbols) if symbol in known]
+    report.unknown = [symbol for symbol in symbols if symbol not in known]
+    end = clock.shanghai_today()
     start = end - timedelta(days=HISTORY_DAYS)
-    for symbol in symbols:
-        info = source.instrument(symbol)
-        if info is None:
+    for symbol in wanted:
+        try:
+            latest_quotes(symbols=[symbol], use_cache=False)
+            report.loaded["LATEST_DATA"] += 1
+        except (ApiError, SourceError):  # no quote in this source (e.g. never traded there)
+            pass
+        try:
+            instrument_details(symbols=[symbol], use_cache=False)
+            report.loaded["BASIC_INFO"] += 1
+        except (ApiError, SourceError):  # the source does not know it after all
             report.unknown.append(symbol)
             continue
-        cache_fetch("BASIC_INFO", instrument_info_key(symbol), _loaded(dataclasses.asdict(info)), use_cache=False)
-        report.loaded["BASIC_INFO"] += 1
-        tick = ticks.get(symbol)
-        if tick is not None:
-            payload = quote_payload(tick, name=info.name)
-            cache_fetch("LATEST_DATA", latest_quote_key(symbol), _loaded(payload), use_cache=False)
-            report.loaded["LATEST_DATA"] += 1
-        bars = [_bar_dict(bar) for bar in source.bars(symbol, period="1d", start=start, end=end)]
-        cache_fetch("HISTORY_DATA", history_key(symbol, "1d", start, end), _loaded(bars), use_cache=False)
-        report.loaded["HISTORY_DATA"] += 1
+        try:
+            history_bars(symbols=[symbol], start=start, end=end, period="1d", adjust="none", use_cache=False)
+            report.loaded["HISTORY_DATA"] += 1
+        except (ApiError, SourceError):  # e.g. a calendar that does not cover today: nothing to preload
+            pass
     return report

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from marketdata.sources.base import DataSource
+from marketdata.sources.base import DataSource, in_event_loop
 
 ALIASES = {
     "simulated": "marketdata.sources.simulated.SimulatedSource",
@@ -68,6 +68,22 @@ def get_source() -> DataSource:
 def current_source_if_built() -> DataSource | None:
     """The process's source if it is built from today's settings, else None (never builds one)."""
     return _source if _source is not None and _built_from == settings.ARGUS_DATA_SOURCE else None
+
+
+def source_scope_token() -> str:
+    """The configured source's `scope_token()` for `cachemgr.keys.data_scope` (registered at start-up).
+
+    In the event loop an unbuilt source is not built (that may block): the token is then `unbuilt`,
+    a scope nothing is stored under, so the fast path misses and Django answers."""
+    source = current_source_if_built()
+    if source is None:
+        if in_event_loop():
+            return "unbuilt"
+        try:
+            source = get_source()
+        except Exception:  # a broken configuration is reported by the request that uses it
+            return "unbuilt"
+    return source.scope_token()
 
 
 def source_is_current() -> bool:

@@ -7,6 +7,7 @@ times as timezone-aware UTC datetimes, trading days as dates in exchange time.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class TickStatus(StrEnum):
     SUSPENDED = "suspended"
     LIMIT_UP = "limit_up"
     LIMIT_DOWN = "limit_down"
+    CLOSED = "closed"  # end-of-day data: the tick is its trading_day's close, not a live session
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,11 +183,22 @@ class TradingCalendar(Protocol):
     def trading_days(self, market: str, start: date, end: date) -> list[date]: ...
 
 
+def in_event_loop() -> bool:
+    """Whether this thread runs an asyncio event loop (where nothing may block)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class DataSource(ABC):
     """One backend of market data. Subclasses take their OPTIONS as keyword arguments."""
 
     name: ClassVar[str]
     simulated: ClassVar[bool] = False
+    # End-of-day data (daily closes, no session to show): the feed says `closed` with the data's day.
+    end_of_day: ClassVar[bool] = False
 
     def __init__(self, *, calendar: TradingCalendar, **options: Any) -> None:
         self.calendar = calendar
@@ -194,6 +207,17 @@ class DataSource(ABC):
         """Whether what this source serves is simulated: its class's flag, except where the source
         learns it from where its data comes from (a gateway from its nodes' answers)."""
         return self.simulated
+
+    def replayed_day(self, now: datetime) -> date | None:
+        """The trading day a replaying source shows at `now` (None: it shows the exchange's own time).
+        Must not block in the event loop (a replaying source answers there from its last reading)."""
+        return None
+
+    def scope_token(self) -> str:
+        """What makes this source's data differ beyond its settings (part of every cache key's scope,
+        `cachemgr.keys.data_scope`): empty where the settings say it all (the simulated seed is an
+        option). Must not block when called in the event loop."""
+        return ""
 
     @abstractmethod
     def instruments(self) -> list[InstrumentInfo]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import DatabaseError
-from django.db.models import Max
+from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 
 from marketdata.models import Bar as BarRow
 from marketdata.models import CorporateAction as ActionRow
-from marketdata.models import Instrument
+from marketdata.models import ImportBatch, Instrument
 from marketdata.sources.aggregate import aggregate_days, period_start
 from marketdata.sources.base import (
     INTRADAY_PERIODS,
@@ -28,8 +29,10 @@ from marketdata.sources.base import (
     SourceHealth,
     SourceUnavailable,
     Tick,
+    TickStatus,
     Trade,
     TradingCalendar,
+    in_event_loop,
     validate_period,
 )
 from marketdata.symbols import limit_prices, limit_ratio
@@ -42,23 +45,62 @@ class PeriodNotAvailable(SourceError):
     http_status = 400
 
 
+class _DatasetChanged:
+    """Counts changes of the imported dataset seen in this process (an import, a corporate action
+    saved or deleted), so the version is re-read at once here; other processes within `_VERSION_SECONDS`."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    def bump(self, **_: Any) -> None:
+        self.generation += 1
+
+    def connect(self) -> None:
+        post_save.connect(self.bump, sender=ImportBatch, dispatch_uid="files-dataset-import")
+        post_save.connect(self.bump, sender=ActionRow, dispatch_uid="files-dataset-action-save")
+        post_delete.connect(self.bump, sender=ActionRow, dispatch_uid="files-dataset-action-delete")
+
+
+dataset_changed = _DatasetChanged()
+_VERSION_SECONDS = 2.0
+
+
 class FilesSource(DataSource):
     """Imported end-of-day history (Bar and CorporateAction rows)."""
 
     name: ClassVar[str] = "files"
+    end_of_day: ClassVar[bool] = True
 
     def __init__(self, *, calendar: TradingCalendar) -> None:
         super().__init__(calendar=calendar)
+        self._version: str | None = None
+        self._version_read = (-_VERSION_SECONDS, -1)  # (monotonic time, generation) of the last read
+
+    def scope_token(self) -> str:
+        """The dataset's version: the last import's id and the corporate actions' count and newest
+        change. Re-read at most every 2 s (at once after a change in this process), never in the
+        event loop, where the last version read is used (`unknown` before the first: the fast path
+        then misses)."""
+        read_at, generation = self._version_read
+        stale = time.monotonic() - read_at > _VERSION_SECONDS or generation != dataset_changed.generation
+        if (self._version is None or stale) and not in_event_loop():
+            generation = dataset_changed.generation
+            batch = ImportBatch.objects.aggregate(last=Max("id"))["last"]
+            actions = ActionRow.objects.aggregate(count=Count("id"), changed=Max("updated_at"))
+            changed = actions["changed"].isoformat() if actions["changed"] else "-"
+            self._version = f"dataset:{batch or 0}:{actions['count']}:{changed}"
+            self._version_read = (time.monotonic(), generation)
+        return self._version or "unknown"
 
     def instruments(self) -> list[InstrumentInfo]:
-        """Instruments that have imported bars."""
+        """Instruments that have imported bars (their real rows: never the simulated market's)."""
         symbols = BarRow.objects.values("symbol").distinct()
-        return [_info(row) for row in Instrument.objects.filter(symbol__in=symbols)]
+        return [_info(row) for row in Instrument.objects.real().filter(symbol__in=symbols)]
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
         """The last imported daily bar of each symbol as a snapshot (prev_close from the bar before)."""
         ticks = {}
-        instruments = {row.symbol: row for row in Instrument.objects.filter(symbol__in=list(symbols))}
+        instruments = {row.symbol: row for row in Instrument.objects.real().filter(symbol__in=list(symbols))}
         for symbol in symbols:
             last_two = list(BarRow.objects.filter(symbol=symbol, period="1d").order_by("-time")[:2])
             if not last_two:
@@ -73,9 +115,14 @@ class FilesSource(DataSource):
                 symbol=symbol, time=bar.time, trading_day=bar.trading_day, price=float(bar.close),
                 open=float(bar.open), high=float(bar.high), low=float(bar.low), prev_close=prev, volume=bar.volume,
                 turnover=float(bar.turnover) if bar.turnover is not None else None, bids=(), asks=(),
-                limit_up=up, limit_down=down,
+                limit_up=up, limit_down=down, status=TickStatus.CLOSED,
             )  # fmt: skip
         return ticks
+
+    def latest_day(self) -> date | None:
+        """The newest imported trading day (what the feed states as the data's day)."""
+        newest: date | None = BarRow.objects.filter(period="1d").aggregate(day=Max("trading_day"))["day"]
+        return newest
 
     def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
         """End-of-day files carry no trades."""

@@ -99,6 +99,12 @@ class UpstreamSource(DataSource):
         """True once a node has said its data is simulated (False until a node has answered)."""
         return bool(self._nodes_simulated)
 
+    def scope_token(self) -> str:
+        """What the nodes said they serve (the pool itself is an option): a pool whose nodes turn
+        from simulated to real, or back, reads and writes other cache keys."""
+        said = {None: "unknown", True: "simulated", False: "real"}[self._nodes_simulated]
+        return f"nodes:{said}"
+
     def _get(self, path: str, **params: Any) -> Any:
         response = _request(self.pool, f"/api/v1/market_data/{path}", **params)
         body = response.json()

@@ -78,6 +78,7 @@ class HistoryView(APIView):
             period=query["period"],
             adjust=query["adjust"],
             use_cache=query["use_cache"],
+            adjust_anchor=query["adjust_anchor"],
         )
         if query["format"] == "csv":
             symbols = "_".join(query["symbols"][:3])

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from marketdata.models import Instrument
 from marketdata.selectors import HISTORY_MAX_SYMBOLS, history_bars, trading_calendar
+from marketdata.selectors.common import source_identity
 from marketdata.serializers import HistoryQuery, TradingDatesQuery
 from mcpserver.paging import paginate
 from mcpserver.results import run
@@ -26,7 +27,8 @@ Adjust = Literal["none", "pre", "post"]
 
 
 def _limit_ratios(symbols: list[str]) -> dict[str, Decimal | None]:
-    return {instrument.symbol: instrument.limit_ratio for instrument in Instrument.objects.filter(symbol__in=symbols)}
+    served = Instrument.objects.served_to(simulated=source_identity()[1]).filter(symbol__in=symbols)
+    return {instrument.symbol: instrument.limit_ratio for instrument in served}
 
 
 def _history(arguments: dict[str, Any], max_rows: int, cursor: str | None) -> dict[str, Any]:
@@ -38,9 +40,11 @@ def _history(arguments: dict[str, Any], max_rows: int, cursor: str | None) -> di
         period=query["period"],
         adjust=query["adjust"],
         use_cache=query["use_cache"],
+        adjust_anchor=query["adjust_anchor"],
     )
     flat = [(symbol, row) for symbol, rows in result.data.items() for row in rows]
-    fingerprint = {key: str(query[key]) for key in ("symbols", "start_date", "end_date", "period", "adjust")}
+    keys = ("symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor")
+    fingerprint = {key: str(query[key]) for key in keys}
     page = paginate(flat, tool="get_history_bars", query=fingerprint, cursor=cursor, max_rows=max_rows)
     data: dict[str, list[dict[str, Any]]] = {symbol: [] for symbol in result.data}
     for symbol, row in page.rows:
@@ -68,6 +72,13 @@ async def get_history_bars(
     end_date: Annotated[str, Field(description="Last day, YYYY-MM-DD (inclusive).")],
     period: Annotated[Period, Field(description="Bar period: 1m 5m 15m 30m 1h 1d 1w 1mon.")] = "1d",
     adjust: Annotated[Adjust, Field(description="Price adjustment: none, pre (前复权) or post (后复权).")] = "none",
+    adjust_anchor: Annotated[
+        str | None,
+        Field(
+            description="With adjust pre/post: the factors as known on this day (YYYY-MM-DD), so a series can be "
+            "reproduced later; default: the factors known today."
+        ),
+    ] = None,
     max_rows: Annotated[
         int, Field(ge=1, le=HISTORY_MAX_ROWS, description="At most this many bars per page (all symbols together).")
     ] = HISTORY_DEFAULT_ROWS,
@@ -81,6 +92,7 @@ async def get_history_bars(
         "period": period,
         "adjust": adjust,
         "use_cache": use_cache,
+        **({"adjust_anchor": adjust_anchor} if adjust_anchor is not None else {}),
     }
     return await run(lambda: _history(arguments, max_rows, cursor))
 

@@ -22,7 +22,8 @@ _SEARCH_FIELDS = ("symbol", "name", "full_name", "market", "board", "kind", "ind
 
 def _search(query: str, max_rows: int, cursor: str | None) -> dict[str, Any]:
     text = query.strip()
-    rows = list(Instrument.objects.matching(text).order_by("symbol").values(*_SEARCH_FIELDS, "updated_at"))
+    served = Instrument.objects.served_to(simulated=get_source().serves_simulated())
+    rows = list(served.matching(text).order_by("symbol").values(*_SEARCH_FIELDS, "updated_at"))
     page = paginate(rows, tool="search_instruments", query={"query": text}, cursor=cursor, max_rows=max_rows)
     as_of = max((row["updated_at"] for row in page.rows), default=None)
     return {

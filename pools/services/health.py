@@ -60,9 +60,12 @@ def _freshness(client: httpx.Client, base: str) -> str | None:
     response = client.get(f"{base}/api/v1/market_data/latest", params={"symbols": symbol, "use_cache": "false"})
     if response.status_code == 404:
         return None  # a node without the market-data API cannot be judged on freshness
-    quote = (response.json().get("data") or {}).get(symbol)
+    body = response.json()
+    quote = (body.get("data") or {}).get(symbol)
     if response.status_code != 200 or not quote:
         return f"latest {symbol}: HTTP {response.status_code}"
+    if (body.get("source") or {}).get("replayed") is True:
+        return None  # a replayed session is stamped with the moment it reproduces: wall-clock age says nothing
     age = (now - datetime.fromisoformat(quote["timestamp"].replace("Z", "+00:00"))).total_seconds()
     if age > settings.ARGUS_POOL_MAX_DATA_AGE:
         return f"stale data: {symbol} quote is {age:.0f} s old during trading hours"

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -29,8 +29,8 @@ from django.db import close_old_connections
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_put
 from marketdata.calendar import db_calendar
-from marketdata.payloads import iso_utc
-from marketdata.sessions import phase_at, shanghai
+from marketdata.payloads import iso_utc, market_status_payload
+from marketdata.sessions import phase_at
 from marketdata.sources import get_source
 from marketdata.sources.base import DataSource, Phase
 from streaming import get_store
@@ -201,8 +201,14 @@ def _report(source: DataSource, *, ticks: int, error: str | None) -> None:
 def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:
     now = datetime.now(UTC)
     moment = market_moment(source, now)
-    phase = phase_at(moment, "SH", db_calendar)
-    _publish_phase(store, phase, moment, simulated=moment != now)
+    if source.end_of_day:
+        # Daily closes have no session to show: closed, on the data's own day, whatever the hour.
+        phase = Phase.CLOSED
+        data_day = getattr(source, "latest_day", lambda: None)()
+        _publish_phase(store, phase, moment, simulated=False, end_of_day=True, data_day=data_day)
+    else:
+        phase = phase_at(moment, "SH", db_calendar)
+        _publish_phase(store, phase, moment, simulated=moment != now)
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
     published, dropped = collect(symbols, trading)
@@ -229,16 +235,20 @@ def _fetch(source: DataSource, symbols: list[str], trading: bool) -> tuple[int, 
     return published, dropped
 
 
-def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simulated: bool) -> None:
-    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers)."""
-    local = shanghai(moment)
-    status: dict[str, Any] = {
-        "market_phase": phase.value,
-        "trading_day": local.date().isoformat(),
-        "simulated": simulated,
-    }
-    if simulated:
-        status["simulated_time"] = iso_utc(moment)
+def _publish_phase(
+    store: StreamStore,
+    phase: Phase,
+    moment: datetime,
+    *,
+    simulated: bool,
+    end_of_day: bool = False,
+    data_day: date | None = None,
+) -> None:
+    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers).
+
+    An end-of-day source is `closed` with `end_of_day: true` and the data's own day as
+    `trading_day` (null before any data)."""
+    status = market_status_payload(phase.value, moment, simulated=simulated, end_of_day=end_of_day, data_day=data_day)
     previous = store.swap("market", orjson.dumps(status).decode())
     if previous is None or orjson.loads(previous).get("market_phase") != phase.value:
         market_status_publish(status)

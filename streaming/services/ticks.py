@@ -11,7 +11,8 @@ import orjson
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_store
-from marketdata.payloads import iso_utc, quote_payload
+from marketdata.payloads import iso_utc, push_payload, quote_payload, symbol_status_payload
+from marketdata.selectors.common import source_identity
 from marketdata.sources.base import Tick, TickStatus
 from streaming import get_store
 from streaming.directory import instrument_names
@@ -41,6 +42,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
     store = get_store()
     previous = store.fingerprints([t.symbol for t in batch])
     names = names if names is not None else instrument_names()
+    simulated = source_identity()[1]
     by_day: dict[str, list[tuple[str, str, bytes]]] = {}
     changed_status: list[Tick] = []
     for tick in batch:
@@ -53,11 +55,9 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         previous[tick.symbol] = fingerprint
         quote = quote_payload(tick, name=names.get(tick.symbol, ""))
         cache_store("LATEST_DATA", latest_quote_key(tick.symbol), quote)
-        # The stream's copy adds its own fields; the cached quote (which L1 holds as this very
-        # object) keeps the /latest shape whichever level answers.
-        pushed = {**quote, "trading_day": tick.trading_day.isoformat()}
-        if tick.simulated_time is not None:
-            pushed["simulated_time"] = iso_utc(tick.simulated_time)
+        # The stream's copy is a new dict; the cached quote (which L1 holds as this very object)
+        # keeps the /latest shape whichever level answers.
+        pushed = push_payload(tick, quote, simulated=simulated)
         by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
     seqs: dict[str, int] = {}
     published = 0
@@ -76,7 +76,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
 
 def symbol_status_publish(symbol: str, state: str, *, day: str | None, at: str | None) -> None:
     """Tell a symbol's subscribers its state changed (trading, suspended, limit_up, limit_down, stale)."""
-    message = {"symbol": symbol, "state": state, "trading_day": day, "timestamp": at}
+    message = symbol_status_payload(symbol, state, day=day, at=at)
     get_store().publish_status(orjson.dumps({"status": message}))
 
 

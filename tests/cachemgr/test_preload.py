@@ -53,3 +53,33 @@ def test_preload_command_and_admin_action(symbol: str) -> None:
         "/admin/marketdata/instrument/", {"action": "preload_into_cache", "_selected_action": [pk]}, follow=True
     )
     assert "Preloaded: LATEST_DATA 1, BASIC_INFO 1, HISTORY_DATA 1" in response.content.decode()
+
+
+def test_preloaded_values_have_the_shapes_the_api_serves(symbol: str) -> None:
+    """Preload calls the same selectors: afterwards the API answers from the cache exactly as it would fresh."""
+    from datetime import timedelta
+
+    from core import clock
+
+    end = clock.shanghai_today()
+    window = {"symbols": symbol, "start_date": (end - timedelta(days=30)).isoformat(), "end_date": end.isoformat()}
+    client = Client()
+    fresh_detail = client.get("/api/v1/market_data/instrument_detail", {"symbols": symbol, "use_cache": "false"})
+    fresh_history = client.get("/api/v1/market_data/history", {**window, "use_cache": "false"})
+    from cachemgr.services import state
+
+    state.process_reset()
+    cache_preload([symbol])
+    detail = client.get("/api/v1/market_data/instrument_detail", {"symbols": symbol})
+    assert detail.status_code == 200
+    served, expected = detail.json()["data"][symbol], fresh_detail.json()["data"][symbol]
+    assert list(served) == list(expected) and "market" in served
+    moving = {"market_cap"}  # priced from the latest quote, which may have moved meanwhile
+    assert {k: v for k, v in served.items() if k not in moving} == {
+        k: v for k, v in expected.items() if k not in moving
+    }
+    history = client.get("/api/v1/market_data/history", window)
+    assert history.status_code == fresh_history.status_code, history.content
+    if history.status_code == 200:
+        assert history.json()["cache_hit"] is True
+        assert history.json()["data"] == fresh_history.json()["data"]

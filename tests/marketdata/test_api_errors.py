@@ -112,6 +112,7 @@ def test_wrong_method_is_405(client: Any) -> None:
 def test_source_outage_says_what_was_tried(
     client: Any, reference_data: None, use_source: Callable[..., None], backend: str, status: int, code: str, tried: str
 ) -> None:
+    Instrument.objects.filter(symbol="000001.SZ").update(simulated=False)  # listed by a real source
     use_source(backend)
     details = error_of(client.get(LATEST, {"symbols": "000001.SZ", "use_cache": "false"}), status, code)
     assert "latest ticks of 000001.SZ from source" in details
@@ -121,6 +122,7 @@ def test_source_outage_says_what_was_tried(
 def test_a_bug_is_internal_error_without_a_trace(
     client: Any, reference_data: None, use_source: Callable[..., None]
 ) -> None:
+    Instrument.objects.filter(symbol="000001.SZ").update(simulated=False)  # listed by a real source
     use_source("tests.marketdata.faults.BrokenSource")
     details = error_of(client.get(LATEST, {"symbols": "000001.SZ", "use_cache": "false"}), 500, "INTERNAL_ERROR")
     assert "secret" not in details

@@ -77,13 +77,16 @@ async def test_invalid_requests_fall_through_to_the_one_error_handler(asgi_clien
 
 
 @pytest.mark.django_db
-def test_cached_history_is_served_by_the_fast_path_with_the_views_shape(client: Any, reference_data: None) -> None:
+@pytest.mark.parametrize("anchor", [{}, {"adjust_anchor": "2024-02-01"}])
+def test_cached_history_is_served_by_the_fast_path_with_the_views_shape(
+    client: Any, reference_data: None, anchor: dict[str, str]
+) -> None:
     from asgiref.sync import async_to_sync
 
     from argus_site.asgi import application
     from marketdata.selectors.common import directory
 
-    query = {"symbols": "000001.SZ", "start_date": "2024-01-01", "end_date": "2024-03-31", "adjust": "pre"}
+    query = {"symbols": "000001.SZ", "start_date": "2024-01-01", "end_date": "2024-03-31", "adjust": "pre", **anchor}
     through_django = client.get("/api/v1/market_data/history", query).json()
     assert through_django["cache_hit"] is False
 

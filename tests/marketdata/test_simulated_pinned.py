@@ -26,12 +26,17 @@ PHASES = (
     (14, 58, 31),
     (15, 30, 0),
 )
+# Re-pinned deliberately (issue 14), prices unchanged throughout: indices no longer trade, and the
+# named stocks trade realistic volumes (000001.SZ and 600000.SH at the shared files' 2024 medians,
+# the others at 0.1-0.6 % of their float a day instead of 0.3-2 %), which moves volumes, turnovers
+# and book sizes. Before: ticks c74dc635397f595e, ticks_depth5 42f1ec9dcf449c6e, trades
+# e53fe9b3327c2bfb, bars f289f9ad794a374d, replay 6be2add542a28b92.
 EXPECTED = {
-    "ticks": "c74dc635397f595e",
-    "ticks_depth5": "42f1ec9dcf449c6e",
-    "trades": "e53fe9b3327c2bfb",
-    "bars": "f289f9ad794a374d",
-    "replay": "6be2add542a28b92",
+    "ticks": "7bb33807e38a19a2",
+    "ticks_depth5": "009629425cbbd355",
+    "trades": "f733d745e6bb3690",
+    "bars": "102a9fbc10a1b1ee",
+    "replay": "63b8d8654d9ec8a0",
 }
 
 
@@ -83,11 +88,11 @@ def test_pinned_values(calendar: None) -> None:
         1501.6,
         1518.25,
         1498.94,
-        598100,
-        902948178.0,
+        197500,
+        298166029.0,
     )
-    assert tick.bids[:3] == (Level(1510.91, 400), Level(1510.9, 5300), Level(1510.89, 1200))
-    assert tick.asks[:3] == (Level(1510.92, 4300), Level(1510.93, 3000), Level(1510.94, 5500))
+    assert tick.bids[:3] == (Level(1510.91, 100), Level(1510.9, 1400), Level(1510.89, 300))
+    assert tick.asks[:3] == (Level(1510.92, 1100), Level(1510.93, 800), Level(1510.94, 1400))
     assert (len(tick.bids), len(tick.asks), tick.status) == (20, 20, TickStatus.TRADING)
     index = sim.ticks_at(["000300.SH"], at(DAY, 14, 58, 31))["000300.SH"]
     assert (index.price, index.volume, index.turnover, index.bids) == (2398.15, 13961144600, 167533735200.0, ())
@@ -97,6 +102,6 @@ def test_pinned_values(calendar: None) -> None:
         18.08,
         17.34,
         17.39,
-        149646000,
-        2646511688.0,
+        108491600,  # the real 2024 median is 120,076,630 (../shared/data)
+        1918690105.0,
     )

@@ -44,7 +44,9 @@ def test_subscribe_snapshot_push_unsubscribe(live_ws: str, make_tick: Any) -> No
             "trading_day": "2024-01-15",
             "price": 10.01,
             "timestamp": "2024-01-15T01:30:03.000Z",
+            "simulated": True,  # the source's flag on every push (its name is in the ack)
         }
+        assert ack["data"]["provenance"]["000001.SZ"] == {"source": "simulated", "simulated": True, "replayed": False}
         ws.send(json.dumps({"action": "unsubscribe", "symbols": ["000001.SZ"]}))
         assert receive(ws, "unsubscribed")["data"]["subscribed"] == ["600000.SH"]
         ticks_ingest([make_tick("000001.SZ", 2), make_tick("600000.SH", 1)])

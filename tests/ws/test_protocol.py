@@ -46,6 +46,7 @@ async def test_subscribe_acks_with_snapshot_then_pushes_filtered_fields(connect:
         "change": 0.1,
         "volume": 1000,
         "timestamp": "2024-01-15T01:30:00.000Z",
+        "simulated": True,
     }
     await ingest(make_tick("000001.SZ", 1), make_tick("000002.SZ", 1))
     push = await receive(ws, "market_data")
@@ -57,6 +58,7 @@ async def test_subscribe_acks_with_snapshot_then_pushes_filtered_fields(connect:
         "change": 0.11,
         "volume": 2000,
         "timestamp": "2024-01-15T01:30:03.000Z",
+        "simulated": True,
     }
     assert await ws.receive_nothing(timeout=0.3)  # 000002.SZ is not subscribed
 
@@ -82,6 +84,7 @@ async def test_all_fields_when_none_asked(connect: Any, make_tick: Any) -> None:
         "open",
         "prev_close",
         "timestamp",
+        "simulated",
     }
 
 

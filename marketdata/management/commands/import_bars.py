@@ -13,10 +13,20 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="files; the symbol is the name's prefix")
         parser.add_argument("--symbol", help="the symbol for every file, e.g. 000001.SZ (else from the file name)")
         parser.add_argument("--period", default="1d", help="bar period (only 1d)")
+        parser.add_argument(
+            "--allow-limit-breach",
+            metavar="REASON",
+            help="accept closes outside the board's daily limit, saying why (IPO days, resumed trading)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            counts = bars_import(options["paths"], symbol=options["symbol"], period=options["period"])
+            counts = bars_import(
+                options["paths"],
+                symbol=options["symbol"],
+                period=options["period"],
+                allow_limit_breach=options["allow_limit_breach"],
+            )
         except BarsImportError as exc:
             raise CommandError(str(exc)) from exc
         for symbol, count in counts.items():

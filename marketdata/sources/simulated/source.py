@@ -32,6 +32,7 @@ from marketdata.sources.base import (
     Tick,
     Trade,
     TradingCalendar,
+    in_event_loop,
     validate_period,
 )
 from marketdata.sources.simulated.intraday import DayData, build_day
@@ -120,8 +121,24 @@ class SimulatedSource(DataSource):
         return days[-1] if days else None
 
     # --- clock ----------------------------------------------------------------------------
+    def replayed_day(self, now: datetime) -> date | None:
+        """With the replay clock, the session replayed at `now`; in the event loop the last one seen
+        (position_at records it on every tick, feed poll and answer)."""
+        if self.clock != "replay":
+            return None
+        if in_event_loop():
+            return getattr(self, "_replayed", None)
+        where = self.position_at(now)
+        return where[0].day if where is not None else None
+
     def position_at(self, moment: datetime, market: str = "SH") -> tuple[Position, datetime] | None:
         """Which simulated day/minute/step `moment` shows, and the exchange moment it reproduces."""
+        where = self._position_at(moment, market)
+        if self.clock == "replay" and where is not None:
+            self._replayed: date | None = where[0].day  # for replayed_day in the event loop
+        return where
+
+    def _position_at(self, moment: datetime, market: str = "SH") -> tuple[Position, datetime] | None:
         if self.clock == "replay":
             day = self.last_complete_day(moment, market)
             if day is None:
@@ -178,10 +195,12 @@ class SimulatedSource(DataSource):
         return self.ticks_at(symbols, datetime.now(UTC))
 
     def trades_at(self, symbol: str, moment: datetime, *, limit: int = 20) -> list[Trade]:
-        """Trades of the day shown at `moment`, newest first."""
+        """Trades of the day shown at `moment`, newest first (none for an index)."""
         profile = self.profiles.get(symbol)
-        where = self.position_at(moment, profile.market) if profile else None
-        if profile is None or where is None:
+        if profile is None or not profile.has_book:  # an index is computed, never traded: no trades
+            return []
+        where = self.position_at(moment, profile.market)
+        if where is None:
             return []
         data = self._day_data(profile, where[0].day)
         return trades_before(profile, data, where[0], limit) if data is not None else []

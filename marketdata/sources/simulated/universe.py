@@ -73,6 +73,9 @@ def _other(
     return InstrumentInfo(symbol, name, name, board, kind, "", "", listed, None, None), price
 
 
+# The mark every generated (invented) company's name and full name carries.
+SYNTHETIC = "模拟"
+
 FIXED: list[tuple[InstrumentInfo, float]] = [
     _stock(
         "000001.SZ",
@@ -187,6 +190,10 @@ _SUFFIXES = {
 }
 
 
+# Shares traded on a typical day (the 2024 medians of ../shared/data's real daily bars).
+_REAL_DAILY_VOLUME = {"000001.SZ": 1.2e8, "600000.SH": 4.2e7}
+
+
 def build_universe(seed: int, size: int) -> list[Profile]:
     """`size` instruments: the fixed ones first, then generated stocks across the five boards."""
     fixed = [_profile(info, price, seed) for info, price in FIXED][:size]
@@ -200,8 +207,12 @@ def _profile(info: InstrumentInfo, price: float, seed: int) -> Profile:
         volume, volatility = 2e10 * draw.uniform(0.2, 1.0), 0.012
     elif info.kind == Kind.ETF:
         volume, volatility = 8e8 * draw.uniform(0.2, 1.0), 0.012
+    elif info.symbol in _REAL_DAILY_VOLUME:
+        volume, volatility = _REAL_DAILY_VOLUME[info.symbol] * draw.uniform(0.8, 1.25), 0.018
     else:
-        volume = float(info.float_shares or 1e9) * draw.uniform(0.003, 0.02)
+        # Large caps turn over a fraction of a percent of their float a day (the shared files'
+        # banks: 0.14 % and 0.62 %); the former 0.3-2 % made the named stocks 3-13x too busy.
+        volume = float(info.float_shares or 1e9) * draw.uniform(0.001, 0.006)
         volatility = 0.018
     ratio = limit_ratio(info.board, info.kind, is_st=info.is_st)
     return Profile(info, market_of(info.symbol), price, volatility, volume, ratio, 0.12)
@@ -242,13 +253,25 @@ def _generated_profile(draw: np.random.Generator, board: Board, u: list[float], 
     names.add(name)
     industry, sector = _SUFFIXES[suffix]
     is_st = board in (Board.SH_MAIN, Board.SZ_MAIN) and u[5] < 0.02
-    shown = ("*ST" if u[6] < 0.5 else "ST") + name[:2] if is_st else name
+    # The generated codes may exist in reality: the names say they are invented (模拟 = simulated),
+    # so no real company is given an invented name.
+    shown = ("*ST" if u[6] < 0.5 else "ST") + SYNTHETIC + name[:2] if is_st else SYNTHETIC + name
     listed = first_listing + timedelta(days=int(u[7] * (date(2024, 6, 28) - first_listing).days))
     total = int(math.exp(math.log(8e8) + 0.9 * _normal(u[8]))) // 100 * 100 + 100_000_000
     free = int(total * (0.35 + 0.65 * u[9])) // 100 * 100
     price = min(max(math.exp(math.log(typical) + 0.6 * _normal(u[10])), 2.5), 400.0)
     info = InstrumentInfo(
-        symbol, shown, f"{name}股份有限公司", board, Kind.STOCK, industry, sector, listed, total, free, is_st=is_st
+        symbol,
+        shown,
+        f"{SYNTHETIC}{name}股份有限公司",
+        board,
+        Kind.STOCK,
+        industry,
+        sector,
+        listed,
+        total,
+        free,
+        is_st=is_st,
     )
     volume = free * (0.004 + 0.036 * u[11])
     volatility = (0.015 + 0.015 * u[11]) * (0.7 if is_st else 1.0)
