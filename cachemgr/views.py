@@ -53,8 +53,14 @@ class CacheClearView(APIView):
         responses={200: CacheClearResponse, **ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        cache_type = request.query_params.get("cache_type") or "all"
-        level = request.query_params.get("level") or None
+        cache_type = request.query_params.get("cache_type", "all")
+        if cache_type == "":
+            raise InvalidParameter(
+                "cache_type is empty: omit it to clear all, or give market_data, history_data or basic_info"
+            )
+        level = request.query_params.get("level")
+        if level == "":
+            raise InvalidParameter("level is empty: omit it to clear every level, or give L1, L2 or L3")
         try:
             cleared = cache_clear(cache_type=cache_type, level=level)
         except ValueError as exc:

@@ -8,13 +8,17 @@ from rest_framework import serializers
 
 from marketdata.schemas import EnvelopeSchema, LevelSchema, TradeSchema, _num
 from marketdata.selectors.nodes import ACTIONS_MAX_SYMBOLS, INSTRUMENTS_PAGE_MAX, TICKS_MAX_SYMBOLS, TRADES_MAX
-from marketdata.serializers import SymbolsField
+from marketdata.serializers import SymbolsField, _PatternSchema
 from marketdata.sources.base import TickStatus
-from marketdata.symbols import InvalidSymbol, parse_symbol
+from marketdata.symbols import InvalidSymbol, parse_symbol, symbol_pattern
 
 
 class SymbolField(serializers.CharField):
-    """One symbol such as 000001.SZ."""
+    """One symbol such as 000001.SZ (the schema states the pattern parse_symbol accepts)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.schema_pattern = rf"^\s*{symbol_pattern()}\s*$"
 
     def to_internal_value(self, data: Any) -> str:
         try:
@@ -115,3 +119,7 @@ class ActionSchema(serializers.Serializer):
 
 class ActionsResponse(NodeEnvelope):
     data = serializers.DictField(child=ActionSchema(many=True), help_text="keyed by symbol, oldest first")  # type: ignore[assignment]
+
+
+class _SymbolSchema(_PatternSchema):
+    target_class = "marketdata.node_schemas.SymbolField"

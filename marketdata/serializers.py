@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from marketdata.payloads import FULL_FIELD_CHOICES, QUOTE_FIELDS
@@ -21,7 +22,7 @@ from marketdata.selectors import (
 )
 from marketdata.selectors.reference import CALENDAR_MAX_DAYS
 from marketdata.sources.base import PERIODS
-from marketdata.symbols import InvalidSymbol, parse_symbols
+from marketdata.symbols import InvalidSymbol, parse_symbols, symbol_pattern
 
 
 def _choice(choices: Sequence[Any], **kwargs: Any) -> serializers.ChoiceField:
@@ -59,13 +60,23 @@ def _date(**kwargs: Any) -> serializers.DateField:
     )
 
 
+def csv_pattern(item: str, *, maximum: int | None = None) -> str:
+    """A comma list of `item`s as the parsers read one: blanks around items and empty items ignored."""
+    more = "*" if maximum is None else f"{{0,{maximum - 1}}}"
+    return rf"^[\s,]*{item}(?:\s*,[\s,]*{item}){more}[\s,]*$"
+
+
 class SymbolsField(serializers.CharField):
-    """A comma list of symbols, parsed by marketdata.symbols (duplicates folded, at most `maximum`)."""
+    """A comma list of symbols, parsed by marketdata.symbols (duplicates folded, at most `maximum`).
+
+    The schema states the exact pattern parse_symbols accepts (tests/test_schema_fuzz.py holds them to it).
+    """
 
     def __init__(self, *, maximum: int, **kwargs: Any) -> None:
         self.maximum = maximum
         kwargs.setdefault("help_text", f"comma-separated symbols such as 000001.SZ,600000.SH; at most {maximum}")
         super().__init__(**kwargs)
+        self.schema_pattern = csv_pattern(symbol_pattern(), maximum=maximum)
 
     def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
         try:
@@ -80,6 +91,7 @@ class CsvChoiceField(serializers.CharField):
     def __init__(self, *, choices: Sequence[str], **kwargs: Any) -> None:
         self.valid = tuple(choices)
         super().__init__(**kwargs)
+        self.schema_pattern = csv_pattern("(?:" + "|".join(re.escape(choice) for choice in self.valid) + ")")
 
     def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
         items = list(dict.fromkeys(item.strip() for item in str(data).split(",") if item.strip()))
@@ -150,3 +162,16 @@ class TradingDatesQuery(DateRangeMixin):
         if (attrs["end_date"] - attrs["start_date"]).days >= CALENDAR_MAX_DAYS:
             raise serializers.ValidationError(f"at most {CALENDAR_MAX_DAYS} calendar days per request; split the range")
         return attrs
+
+
+class _PatternSchema(OpenApiSerializerFieldExtension):
+    """drf-spectacular: a comma-list field is a string with the exact pattern its parser accepts."""
+
+    target_class = "marketdata.serializers.SymbolsField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "pattern": self.target.schema_pattern}
+
+
+class _CsvChoiceSchema(_PatternSchema):
+    target_class = "marketdata.serializers.CsvChoiceField"

@@ -66,6 +66,18 @@ _PREFIXES: dict[tuple[str, str], tuple[Board, Kind]] = {
     ("BJ", "899"): (Board.BJ, Kind.INDEX),
 }
 
+
+def symbol_pattern() -> str:
+    """One symbol that parse_symbol accepts, as a regular expression (ECMA and Python alike): a known
+    prefix of its market, then digits to six, a dot and the market in any case. The OpenAPI schema
+    states it, so that what the schema allows is exactly what the API accepts."""
+    by_market: dict[str, list[str]] = {}
+    for (market, prefix), _ in sorted(_PREFIXES.items()):
+        by_market.setdefault(market, []).append(f"{prefix}[0-9]{{{6 - len(prefix)}}}")
+    suffix = {market: "".join(f"[{ch}{ch.lower()}]" for ch in market) for market in by_market}
+    return "(?:" + "|".join(f"(?:{'|'.join(codes)})\\.{suffix[m]}" for m, codes in by_market.items()) + ")"
+
+
 _BOARD_LIMIT = {
     Board.SH_MAIN: Decimal("0.10"),
     Board.SZ_MAIN: Decimal("0.10"),

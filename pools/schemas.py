@@ -12,7 +12,10 @@ from pools.models import Strategy
 TAGS = ["pools"]
 POOL_NAME = OpenApiParameter("pool_name", OpenApiTypes.STR, OpenApiParameter.PATH, description="the pool's name")
 ADDRESS = OpenApiParameter(
-    "address", OpenApiTypes.STR, OpenApiParameter.PATH, description="the node as host:port, e.g. 10.0.0.5:8001"
+    "address",
+    {"type": "string", "pattern": r"^[^/]+:[0-9]{1,5}$"},
+    OpenApiParameter.PATH,
+    description="the node as host:port, e.g. 10.0.0.5:8001",
 )
 
 

@@ -23,8 +23,17 @@ def _finite(value: float) -> None:
         raise serializers.ValidationError("must be a finite number")
 
 
+class TextField(serializers.CharField):
+    """A JSON string, not a number or boolean turned into one (DRF's CharField would take 0 as "0")."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(f"must be a string, not {type(data).__name__} {data!r}")
+        return str(super().to_internal_value(data))
+
+
 class NodeSerializer(serializers.Serializer):
-    host = serializers.CharField(max_length=255)
+    host = TextField(max_length=255)
     port = serializers.IntegerField(min_value=1, max_value=65535)
     weight = serializers.FloatField(default=1.0, min_value=0.001, validators=[_finite])
     max_connections = serializers.IntegerField(default=100, min_value=1, max_value=100_000)
@@ -79,7 +88,7 @@ class ConfigSerializer(serializers.Serializer):
 
 
 class PoolCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     config = ConfigSerializer(required=False, default=dict)
     server_nodes = NodeSerializer(many=True, required=False, default=list)
 
