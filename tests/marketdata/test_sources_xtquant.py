@@ -315,7 +315,12 @@ def test_a_hung_miniqmt_answers_504_timeout_within_the_deadline(
 
     from django.test import Client
 
+    from marketdata.selectors.common import directory
+    from marketdata.services.instruments import instruments_sync
+
     use_source("xtquant", host="127.0.0.1", port=58610, timeout=0.3)
+    instruments_sync()  # the real source's own rows (the simulated market's are not served as its)
+    directory.invalidate()
     xtquant_fake.HANG_SECONDS = 5.0
     try:
         started = time.monotonic()
