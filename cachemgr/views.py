@@ -77,6 +77,13 @@ class CacheClearView(APIView):
 class CacheCleanupView(APIView):
     """POST /api/v1/cache/cleanup: drop expired entries only (the guide's cleanup_expired)."""
 
+    @extend_schema(
+        operation_id="cache_cleanup",
+        summary="Drop expired cache entries only (清理过期缓存)",
+        tags=TAGS,
+        request=None,
+        responses={200: CacheClearResponse, **ERRORS},
+    )
     def post(self, request: Request) -> Response:
         cleared = cache_cleanup_expired()
         return Response(
