@@ -103,6 +103,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
+# /health turns degraded (and the seeded alert rule fires) when a market's calendar ends within this many days.
+ARGUS_CALENDAR_HORIZON_DAYS = cfg.integer("ARGUS_CALENDAR_HORIZON_DAYS", 30, minimum=1)
 
 STATIC_URL = "static/"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,8 +17,22 @@ from monitoring.selectors import service_metrics, system_metrics
 logger = logging.getLogger("argus.alerts")
 
 
+# Figures measured by apps above monitoring (marketdata: calendar_days_left), registered when they load.
+_extra_metrics: dict[str, Callable[[], float | None]] = {}
+
+
+def register_metric(name: str, measure: Callable[[], float | None]) -> None:
+    """Let alert rules read `measure()` as metric `name` (one of AlertRule.Metric)."""
+    _extra_metrics[name] = measure
+
+
 def _measured() -> dict[str, float | None]:
     figures: dict[str, Any] = {**service_metrics(), **system_metrics()}
+    for name, measure in _extra_metrics.items():
+        try:
+            figures[name] = measure()
+        except Exception:  # a broken figure leaves its rules unevaluated, never the others
+            logger.warning("alert metric %s failed", name, exc_info=True)
     return {metric: figures.get(metric) for metric in AlertRule.Metric.values}
 
 

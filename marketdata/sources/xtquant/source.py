@@ -12,7 +12,7 @@ import logging
 import threading
 import time as clock
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ from marketdata.sessions import shanghai
 from marketdata.sources.aggregate import aggregate_days, period_start
 from marketdata.sources.base import (
     Bar,
+    CalendarSpan,
     CorporateAction,
     DataSource,
     InstrumentInfo,
@@ -154,6 +155,28 @@ class XtQuantSource(DataSource):
         """MiniQMT's own past and current trading days (get_trading_dates); future days: the DB calendar."""
         stamps = self.call("get_trading_dates", market, start.strftime("%Y%m%d"), end.strftime("%Y%m%d"))
         return sorted({day for ms in stamps or [] if start <= (day := convert.day_from_ms(ms)) <= end})
+
+    def own_calendar(self, market: str, after: date) -> CalendarSpan | None:
+        """MiniQMT's calendar after `after`: its trading days (get_trading_dates), then weekdays that are
+        not holidays (get_holidays) to the end of the last year it has holiday data for, as xtdata's
+        own get_trading_calendar extrapolates them."""
+        holidays = {
+            date(int(str(text)[:4]), int(str(text)[4:6]), int(str(text)[6:8]))
+            for text in self.call("get_holidays") or []
+        }
+        past = sorted({convert.day_from_ms(ms) for ms in self.call("get_trading_dates", market, "", "") or []})
+        if not past:
+            return None
+        end = max(past[-1], date(max(day.year for day in holidays), 12, 31) if holidays else past[-1])
+        if end <= after:
+            return None
+        days = {day for day in past if day > after}
+        day = max(after, past[-1]) + timedelta(days=1)
+        while day <= end:
+            if day.weekday() < 5 and day not in holidays:
+                days.add(day)
+            day += timedelta(days=1)
+        return CalendarSpan("xtquant get_trading_dates/get_holidays", after + timedelta(days=1), end, frozenset(days))
 
     # --- quotes ---------------------------------------------------------------------------
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
