@@ -9,6 +9,7 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from core import clock
 from core.errors import ApiError, InvalidParameter, RateLimitExceeded, ServiceUnavailable
 from streaming import get_hub
 from streaming.connection import Connection, Send
@@ -94,7 +95,7 @@ class Session:
             "total_connections": sum(p.connections for p in processes),
             "total_subscriptions": sum(p.subscriptions for p in processes),
             "messages_sent": sum(p.messages_sent for p in processes),
-            "uptime_seconds": int(time.time() - started),
+            "uptime_seconds": int(clock.timestamp() - started),
             "processes": len(processes),
         }
         await self.connection.reply(dumps({"type": "stats", "data": data}))

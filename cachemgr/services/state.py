@@ -4,7 +4,6 @@ that a clear or optimize request applies in every process."""
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.conf import settings
 
 from cachemgr.services.memory import Entry, Freed, MemoryCache
 from cachemgr.services.rules import rulebook
+from core import clock
 
 # Distinct keys remembered per rule to estimate how often each key is rewritten.
 STORE_KEYS_LIMIT = 10_000
@@ -26,7 +26,7 @@ class Counters:
 
     def reset(self) -> None:
         with self._lock:
-            self.started = time.time()
+            self.started = clock.timestamp()
             self.levels: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # level -> [lookups, hits]
             self.rules: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # rule -> [fetches, hits, stores]
             self.store_keys: dict[str, set[str]] = defaultdict(set)
@@ -81,7 +81,7 @@ def process_reset() -> None:
 
 def process_snapshot() -> dict[str, Any]:
     """This process's counters plus what its L1 holds."""
-    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time()}
+    return {**counters.snapshot(), "l1": l1.figures(), "published": clock.timestamp()}
 
 
 def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
@@ -100,7 +100,7 @@ def local_clear(rules: list[str] | None) -> dict[str, int]:
 
 def local_optimize(cold_seconds: float) -> dict[str, int]:
     """Drop expired and cold L1 entries here, then trim L1 to 90% of its byte bound if it is above."""
-    now = time.time()
+    now = clock.timestamp()
     known = rulebook.loaded()  # runs on the sync thread: no database access there
     expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
     cold = l1.drop_where(lambda rule, e: now - e.last_read >= cold_seconds)

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.utils import timezone
-
 from cachemgr.keys import history_key, instrument_info_key, latest_quote_key
 from cachemgr.services.fetch import cache_fetch
+from core import clock
 from marketdata.payloads import quote_payload
 from marketdata.sources import get_source
 
@@ -41,7 +40,7 @@ def cache_preload(symbols: list[str]) -> PreloadReport:
     source = get_source()
     report = PreloadReport()
     ticks = source.latest_ticks(symbols)
-    end = timezone.localdate()
+    end = clock.shanghai_today()
     start = end - timedelta(days=HISTORY_DAYS)
     for symbol in symbols:
         info = source.instrument(symbol)

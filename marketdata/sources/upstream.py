@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core import clock
 from marketdata.sources.base import (
     Bar,
     CalendarSpan,
@@ -203,7 +204,7 @@ class UpstreamSource(DataSource):
     def health(self) -> SourceHealth:
         """A node's /health through the pool: healthy when one answers with a healthy data source."""
         started = time.perf_counter()
-        checked = datetime.now(UTC)
+        checked = clock.now()
         try:
             response = _request(self.pool, "/health")
             body = response.json()

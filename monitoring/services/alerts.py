@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 
+from core import clock
 from core.envelope import utc_timestamp
 from monitoring.models import AlertEvent, AlertRule
 from monitoring.selectors import service_metrics, system_metrics
@@ -75,7 +75,7 @@ def alerts_evaluate() -> list[AlertEvent]:
     """Evaluate every enabled rule once; returns the events of rules that started or stopped firing."""
     figures = _measured()
     events = []
-    now = timezone.now()
+    now = clock.now()
     for rule in AlertRule.objects.filter(enabled=True):
         value = figures.get(rule.metric)
         rule.last_evaluated_at = now

@@ -6,13 +6,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
 from cachemgr.services import cache_health
+from core import clock
 
 logger = logging.getLogger("argus.monitoring")
 
@@ -89,7 +89,7 @@ def health_report() -> tuple[dict[str, Any], int]:
         status = "healthy"
     body = {
         "status": status,
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "timestamp": clock.now().isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": settings.ARGUS_VERSION,
         "uptime_seconds": int(time.monotonic() - PROCESS_STARTED),
         "services": {name: probe.status for name, probe in probes.items()},

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from django.db import close_old_connections
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_put
+from core import clock
 from marketdata.calendar import db_calendar
 from marketdata.payloads import iso_utc
 from marketdata.sessions import phase_at, shanghai
@@ -150,16 +151,20 @@ def feed_symbols(store: StreamStore) -> list[str]:
 
 def _report(source: DataSource, *, ticks: int, error: str | None) -> None:
     """Leave the interval's outcome where /health reads it (cachemgr.keys.feed_status_key)."""
-    report = {"last_poll": time.time(), "source": source.name, "ticks": ticks, "error": error}
+    report = {"last_poll": clock.timestamp(), "source": source.name, "ticks": ticks, "error": error}
     if not l2_put(feed_status_key(), report):
         logger.warning("could not record the feed poll for /health: Redis is unreachable")
 
 
 def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:
-    now = datetime.now(UTC)
+    now = clock.now()
     moment = market_moment(source, now)
-    phase = phase_at(moment, "SH", db_calendar)
-    _publish_phase(store, phase, moment, simulated=moment != now)
+    # The source's own reading of the calendar: the simulated market's goes on past coverage (provisional).
+    calendar = getattr(source, "calendar", None) or db_calendar
+    phase = phase_at(moment, "SH", calendar)
+    is_provisional = getattr(calendar, "is_provisional", None)
+    provisional = bool(is_provisional and is_provisional("SH", shanghai(moment).date()))
+    _publish_phase(store, phase, moment, simulated=moment != now, provisional=provisional)
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
     published, dropped = collect(symbols, trading)
@@ -186,8 +191,12 @@ def _fetch(source: DataSource, symbols: list[str], trading: bool) -> tuple[int, 
     return published, dropped
 
 
-def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simulated: bool) -> None:
-    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers)."""
+def _publish_phase(
+    store: StreamStore, phase: Phase, moment: datetime, *, simulated: bool, provisional: bool = False
+) -> None:
+    """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers).
+
+    `calendar: provisional` marks a simulated day past the calendar's coverage (weekdays assumed open)."""
     local = shanghai(moment)
     status: dict[str, Any] = {
         "market_phase": phase.value,
@@ -196,19 +205,22 @@ def _publish_phase(store: StreamStore, phase: Phase, moment: datetime, *, simula
     }
     if simulated:
         status["simulated_time"] = iso_utc(moment)
+    if provisional:
+        status["calendar"] = "provisional"
     previous = store.swap("market", orjson.dumps(status).decode())
-    if previous is None or orjson.loads(previous).get("market_phase") != phase.value:
+    old = orjson.loads(previous) if previous is not None else None
+    if old is None or old.get("market_phase") != phase.value or old.get("calendar") != status.get("calendar"):
         market_status_publish(status)
 
 
 def _mark_stale(store: StreamStore, symbols: list[str]) -> int:
     """Mark symbols with no new tick for ARGUS_FEED_STALE_INTERVALS intervals; clear those flowing again."""
-    now = time.time()
+    now = clock.timestamp()
     limit = settings.ARGUS_FEED_STALE_INTERVALS * settings.ARGUS_FEED_INTERVAL
     arrivals = store.arrivals(symbols, now)
     stale = {symbol for symbol, at in arrivals.items() if now - at > limit}
     added, cleared = store.swap_stale(stale)
-    stamp = iso_utc(datetime.now(UTC))
+    stamp = iso_utc(clock.now())
     for symbol in sorted(added):
         symbol_status_publish(symbol, "stale", day=None, at=stamp)
     for symbol in sorted(cleared):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.conf import settings
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_value
+from core import clock
 from monitoring.services.health import Probe
 from streaming.services.feed import feed_status as stream_status
 
@@ -26,7 +26,7 @@ def _feed_poll_probe() -> Probe:
     status = feed_status()
     if not status:
         return Probe("unknown", "the feed has not reported a poll yet", 0.0)
-    age = round(time.time() - float(status.get("last_poll", 0)), 3)
+    age = round(clock.timestamp() - float(status.get("last_poll", 0)), 3)
     if age > settings.ARGUS_FEED_STALE_AFTER:
         return Probe("degraded", f"last poll {age:.0f} s ago (limit {settings.ARGUS_FEED_STALE_AFTER:g} s)", 0.0)
     if status.get("error"):

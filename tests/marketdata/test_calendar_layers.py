@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +19,8 @@ from marketdata.services.calendar import HolidayFileError, calendar_days_left, c
 from marketdata.sources import load_source
 from monitoring.models import AlertRule
 from monitoring.services.alerts import alerts_evaluate
+from streaming import get_store
+from streaming.services.feed import feed_interval
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/market_data/trading_dates"
@@ -132,3 +136,29 @@ def test_xtquant_calendar_layer_extends_beyond_the_package(xtquant_fake: ModuleT
     assert date(2024, 12, 31) in span.days  # a weekday beyond its trading dates, not a holiday
     assert all(day.weekday() < 5 for day in span.days)
     assert source.own_calendar("SH", date(2025, 1, 1)) is None
+
+
+def test_the_simulated_market_moves_past_the_calendar_on_provisional_weekdays(
+    calendar: None, market_clock: Any
+) -> None:
+    source = load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 0, "universe_size": 20}})
+    frozen = market_clock(datetime(2027, 1, 5, 2, 0, tzinfo=UTC))  # Tuesday 10:00 Shanghai, past 2026-12-31
+    first = source.latest_ticks(["000001.SZ"])["000001.SZ"]
+    assert first.trading_day == date(2027, 1, 5)
+    frozen.advance(minutes=30)
+    later = source.latest_ticks(["000001.SZ"])["000001.SZ"]
+    assert later.trading_day == date(2027, 1, 5) and later.volume > first.volume  # the market moves
+    assert source.calendar.is_trading_day("SH", date(2027, 1, 8))
+    assert not source.calendar.is_trading_day("SH", date(2027, 1, 9))  # a Saturday
+    health = source.health()
+    assert "calendar: provisional" in health.detail and health.extra["calendar"] == "provisional"
+    # The feed's market status (pushed to subscribers) says so too.
+    store = get_store()
+    feed_interval(store, source, lambda symbols, trading: (0, 0))
+    status = json.loads(asyncio.run(store.value("market")) or "{}")
+    assert status["market_phase"] == "continuous" and status["calendar"] == "provisional"
+    # Inside the calendar nothing is provisional.
+    frozen.set(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))
+    assert "provisional" not in source.health().detail
+    feed_interval(store, source, lambda symbols, trading: (0, 0))
+    assert "calendar" not in json.loads(asyncio.run(store.value("market")) or "{}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from cachemgr.keys import feed_status_key
+from core import clock
 from tests.monitoring.conftest import argus_server, free_port, private_redis, wait_until
 from tests.support.redis_server import require_redis_server
 
@@ -54,11 +54,13 @@ def test_health_has_the_spec_shape(client: Client) -> None:
 
 
 def test_a_stale_feed_degrades_health(client: Client) -> None:
-    cache.set(feed_status_key(), {"last_poll": time.time() - 3600, "source": "simulated", "ticks": 10, "error": None})
+    cache.set(
+        feed_status_key(), {"last_poll": clock.timestamp() - 3600, "source": "simulated", "ticks": 10, "error": None}
+    )
     body = client.get("/health").json()
     assert body["status"] == "degraded"
     assert body["details"]["feed"]["status"] == "degraded"
-    cache.set(feed_status_key(), {"last_poll": time.time(), "source": "simulated", "ticks": 10, "error": None})
+    cache.set(feed_status_key(), {"last_poll": clock.timestamp(), "source": "simulated", "ticks": 10, "error": None})
     body = client.get("/health").json()
     assert (body["status"], body["details"]["feed"]["status"]) == ("healthy", "healthy")
 

@@ -12,10 +12,11 @@ import logging
 import threading
 import time as clock
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from types import ModuleType
 from typing import Any, ClassVar
 
+from core import clock as core_clock
 from marketdata.sessions import shanghai
 from marketdata.sources.aggregate import aggregate_days, period_start
 from marketdata.sources.base import (
@@ -140,12 +141,12 @@ class XtQuantSource(DataSource):
         if code is None:
             return None
         detail = self.call("get_instrument_detail", code)
-        self._details[code] = (shanghai(datetime.now(UTC)).date(), detail or None)
+        self._details[code] = (shanghai(core_clock.now()).date(), detail or None)
         return convert.instrument(code, detail) if detail else None
 
     def _fetch_details(self, symbols: Sequence[str]) -> None:
         """Fetch in one call the details not yet fetched today (limit prices change daily; unknown codes: None)."""
-        today = shanghai(datetime.now(UTC)).date()
+        today = shanghai(core_clock.now()).date()
         missing = [s for s in symbols if s not in self._details or self._details[s][0] != today]
         if missing:
             found = self.call("get_instrument_detail_list", missing) or {}
@@ -270,11 +271,11 @@ class XtQuantSource(DataSource):
         try:
             ticks = self.call("get_full_tick", [PROBE_SYMBOL]) or {}
         except XtQuantUnavailable as exc:
-            return SourceHealth(False, exc.details, _ms_since(started), datetime.now(UTC), extra)
+            return SourceHealth(False, exc.details, _ms_since(started), core_clock.now(), extra)
         ok = PROBE_SYMBOL in ticks
         detail = f"MiniQMT at {self.address} sent a {PROBE_SYMBOL} tick" if ok else (
             f"MiniQMT at {self.address} answered but has no {PROBE_SYMBOL} tick")  # fmt: skip
-        return SourceHealth(ok, detail, _ms_since(started), datetime.now(UTC), extra)
+        return SourceHealth(ok, detail, _ms_since(started), core_clock.now(), extra)
 
     def close(self) -> None:
         """Forget the connection (xtdata keeps one per process; disconnecting would hurt other users)."""
