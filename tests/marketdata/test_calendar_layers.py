@@ -55,6 +55,13 @@ def test_past_the_horizon_a_400_names_the_span_and_how_to_extend(client: Any, ca
     assert "import_holidays" in error["details"]
 
 
+def test_history_past_the_horizon_is_refused_not_invented(client: Any, calendar: None) -> None:
+    query = {"symbols": "000001.SZ", "start_date": "2026-12-28", "end_date": "2027-01-04"}
+    response = client.get("/api/v1/market_data/history", query)
+    assert response.status_code == 400
+    assert "covers 1991-07-03 to 2026-12-31" in response.json()["error"]["details"]
+
+
 def test_a_holiday_import_extends_coverage_and_the_400_goes_away(client: Any, calendar: None, capsys: Any) -> None:
     call_command("import_holidays", str(REPO / "config" / "holidays.example.yaml"))
     report = capsys.readouterr().out
