@@ -155,6 +155,9 @@ def test_the_simulated_market_moves_past_the_calendar_on_provisional_weekdays(
     frozen.advance(minutes=30)
     later = source.latest_ticks(["000001.SZ"])["000001.SZ"]
     assert later.trading_day == date(2027, 1, 5) and later.volume > first.volume  # the market moves
+    # The embedded default replays the last complete session: the provisional 2027-01-04.
+    replay = load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 0, "universe_size": 20, "clock": "replay"}})
+    assert replay.latest_ticks(["000001.SZ"])["000001.SZ"].trading_day == date(2027, 1, 4)
     assert source.calendar.is_trading_day("SH", date(2027, 1, 8))
     assert not source.calendar.is_trading_day("SH", date(2027, 1, 9))  # a Saturday
     health = source.health()
