@@ -116,14 +116,18 @@ async def _run_once(name: str, func: Callable[[], Any], interval: float, standby
 
 
 async def run_periodic_jobs(jobs: Mapping[str, Mapping[str, Any]], *, standby: bool = False) -> None:
-    """Run each job every `interval` seconds until cancelled; the first run is immediate.
+    """Run each job every `interval` seconds until cancelled; the first run is immediate, except for
+    a job marked `"immediate": False` (a daily one: its first run is an interval after start).
 
     `standby`: only while no Celery worker runs them, one process per tick (see the module doc).
     """
     resolved = _resolve(jobs)
     watch = Standby() if standby else None
     loop = asyncio.get_running_loop()
-    due = dict.fromkeys(resolved, loop.time())
+    due = {
+        name: loop.time() + (interval if jobs[name].get("immediate", True) is False else 0.0)
+        for name, (_, interval) in resolved.items()
+    }
     running: dict[str, asyncio.Task[None]] = {}
     try:
         while True:

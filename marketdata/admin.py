@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core import clock
 from marketdata.models import (
     Bar,
     CalendarCoverage,
     CalendarOverride,
     CorporateAction,
+    HolidayImport,
     ImportBatch,
     Instrument,
     TradingDay,
 )
-from marketdata.services.calendar import calendar_changed
+from marketdata.services.calendar import EXTEND_HINT, calendar_changed, calendar_horizon, calendar_sync
 from marketdata.services.preload import cache_preload
 
 
@@ -42,16 +45,46 @@ class InstrumentAdmin(admin.ModelAdmin[Instrument]):
 
 @admin.register(TradingDay)
 class TradingDayAdmin(admin.ModelAdmin[TradingDay]):
-    list_display = ["date", "market"]
-    list_filter = ["market"]
+    list_display = ["date", "market", "source"]
+    list_filter = ["market", "source"]
     date_hierarchy = "date"
     search_fields = ["date"]
 
 
 @admin.register(CalendarCoverage)
 class CalendarCoverageAdmin(admin.ModelAdmin[CalendarCoverage]):
-    list_display = ["market", "start", "end", "source", "synced_at"]
+    list_display = ["market", "start", "end", "days_left", "source", "synced_at"]
     readonly_fields = ["synced_at"]
+
+    @admin.display(description="days left")
+    def days_left(self, obj: CalendarCoverage) -> str:
+        """Days until coverage ends (Shanghai today), flagged inside the /health horizon."""
+        left = (obj.end - clock.shanghai_today()).days
+        horizon = settings.ARGUS_CALENDAR_HORIZON_DAYS
+        return f"{left} (within {horizon} days: {EXTEND_HINT})" if left <= horizon else str(left)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        status, reason, _ = calendar_horizon()
+        if status != "healthy":
+            self.message_user(request, reason, messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HolidayImport)
+class HolidayImportAdmin(admin.ModelAdmin[HolidayImport]):
+    """Imported holiday notices (`manage.py import_holidays FILE`); deleting one re-syncs without it."""
+
+    list_display = ["year", "market", "source", "imported_at"]
+    list_filter = ["market"]
+    readonly_fields = ["imported_at"]
+
+    def delete_model(self, request: HttpRequest, obj: HolidayImport) -> None:
+        super().delete_model(request, obj)
+        calendar_sync()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[HolidayImport]) -> None:
+        super().delete_queryset(request, queryset)
+        calendar_sync()
 
 
 @admin.register(CalendarOverride)

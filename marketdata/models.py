@@ -90,10 +90,12 @@ class Instrument(models.Model):
 
 
 class TradingDay(models.Model):
-    """A day on which a market trades, as synced from exchange-calendars (see CalendarOverride)."""
+    """A day on which a market trades, as merged by `calendar_sync` from its layers (see CalendarOverride)."""
 
     market = models.CharField(max_length=2, choices=Market.choices)
     date = models.DateField()
+    # The layer that decided this day (exchange-calendars, the data source, an upstream node, a holiday import).
+    source = models.CharField(max_length=80, default="exchange-calendars")
 
     class Meta:
         ordering = ["market", "date"]
@@ -109,7 +111,7 @@ class CalendarCoverage(models.Model):
     market = models.CharField(max_length=2, choices=Market.choices, unique=True)
     start = models.DateField()
     end = models.DateField()
-    source = models.CharField(max_length=64)
+    source = models.CharField(max_length=200)
     synced_at = models.DateTimeField()
 
     class Meta:
@@ -118,6 +120,27 @@ class CalendarCoverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.market} {self.start}..{self.end} ({self.source})"
+
+
+class HolidayImport(models.Model):
+    """One year of an exchange's published holiday notice, imported by `manage.py import_holidays`.
+
+    The year's trading days are its weekdays minus `closed` (the exchanges do not trade at weekends);
+    `calendar_sync` lays it over the package's and the data source's calendars, extending coverage.
+    """
+
+    market = models.CharField(max_length=2, choices=Market.choices)
+    year = models.PositiveSmallIntegerField()
+    closed = models.JSONField(default=list)  # ISO dates of the weekdays the market is closed
+    source = models.CharField(max_length=200)  # the file it came from
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-year", "market"]
+        constraints = [models.UniqueConstraint(fields=["market", "year"], name="holiday_import_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.market} {self.year}: {len(self.closed)} closed weekdays ({self.source})"
 
 
 class CalendarOverride(models.Model):

@@ -49,6 +49,7 @@ class AlertRule(models.Model):
         MEMORY = "memory_percent", "memory used (%)"
         CPU = "cpu_percent", "CPU used (%)"
         DISK = "disk_usage_percent", "disk used (%)"
+        CALENDAR_DAYS_LEFT = "calendar_days_left", "days of trading calendar left (fewest of any market)"
 
     class Operator(models.TextChoices):
         GT = "gt", ">"

@@ -19,6 +19,7 @@ import httpcore
 import orjson
 from django.conf import settings
 
+from core import clock
 from pools.balancing import BALANCERS, Balancer
 from pools.window import Window
 
@@ -216,7 +217,7 @@ class LivePool:
 
     def _choose(self, *, exclude: set[str]) -> LiveNode | None:
         cooldown = min(self.spec.health_check_interval, 30.0)
-        now = time.time()
+        now = clock.timestamp()
         with self._cond:
             candidates = [
                 node
@@ -260,7 +261,7 @@ class LivePool:
         node.window.record(ms, ok=failure is None)
         self.window.record(ms, ok=failure is None)
         if failure is not None:
-            node.ejected_at = time.time()
+            node.ejected_at = clock.timestamp()
             logger.warning(
                 "pool %s: %s %s failed on %s (%s); node out of rotation",
                 self.spec.name,
@@ -293,7 +294,7 @@ class LivePool:
                 for key, node in self.nodes.items()
             }
             return {
-                "measured_at": time.time(),
+                "measured_at": clock.timestamp(),
                 "size": self.spec.size,
                 "active": self.active,
                 "idle": sum(n["idle"] for n in nodes.values()),

@@ -10,13 +10,13 @@ Without Redis there is one process, so its own figures are the whole truth.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from django.conf import settings
 
+from core import clock
 from core.errors import NotFound
 from core.redis import redis_client
 from pools.models import PoolConfig
@@ -71,7 +71,7 @@ def _snapshots(name: str) -> list[dict[str, Any]]:
     except Exception:
         logger.warning("pools: cannot read other processes' measurements of %s", name, exc_info=True)
         return own
-    fresh_after = time.time() - settings.ARGUS_POOL_METRICS_STALE
+    fresh_after = clock.timestamp() - settings.ARGUS_POOL_METRICS_STALE
     others = [orjson.loads(value) for field, value in raw.items() if field.decode() != PROCESS_ID]
     return own + [snap for snap in others if snap["measured_at"] >= fresh_after]
 
@@ -79,7 +79,7 @@ def _snapshots(name: str) -> list[dict[str, Any]]:
 def pool_measure(*, name: str, last: float = WINDOW_SECONDS) -> PoolMeasure:
     """Connections now and request figures over the `last` seconds, summed over processes."""
     snaps = _snapshots(name)
-    now = time.time()
+    now = clock.timestamp()
     started = min((s["started"] for s in snaps), default=now)
     node_keys = {key for s in snaps for key in s["nodes"]}
     nodes = {}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
+
+from core import clock
 
 WINDOW_SECONDS = 60
 
@@ -25,7 +26,7 @@ class Window:
         self._lock = threading.Lock()
         # second -> [requests, errors, ms_sum, busy]
         self.buckets: dict[int, list[float]] = {}
-        self.started = time.time()
+        self.started = clock.timestamp()
 
     def _bucket(self, now: float) -> list[float]:
         second = int(now)
@@ -38,25 +39,25 @@ class Window:
 
     def record(self, ms: float, *, ok: bool) -> None:
         with self._lock:
-            bucket = self._bucket(time.time())
+            bucket = self._bucket(clock.timestamp())
             bucket[0] += 1
             bucket[1] += 0 if ok else 1
             bucket[2] += ms
 
     def add_busy(self, connection_seconds: float) -> None:
         with self._lock:
-            self._bucket(time.time())[3] += connection_seconds
+            self._bucket(clock.timestamp())[3] += connection_seconds
 
     def export(self) -> list[list[float]]:
         """The buckets as [second, requests, errors, ms_sum, busy] rows (what processes publish)."""
-        oldest = time.time() - WINDOW_SECONDS
+        oldest = clock.timestamp() - WINDOW_SECONDS
         with self._lock:
             return [[second, *values] for second, values in self.buckets.items() if second > oldest]
 
 
 def totals(rows: list[list[float]], *, last: float, started: float, now: float | None = None) -> Totals:
     """Sum exported rows (of one or many processes) over the `last` seconds."""
-    now = time.time() if now is None else now
+    now = clock.timestamp() if now is None else now
     since = now - min(last, WINDOW_SECONDS)
     picked = [row for row in rows if row[0] + 1 > since]
     return Totals(

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 
+from core import clock
 from core.errors import Unauthorized
 from streaming.connection import Connection
 from streaming.protocol import (
@@ -60,7 +61,7 @@ class Hub:
         self.store = store
         self.loop = loop
         self.process_id = uuid.uuid4().hex
-        self.started_at = time.time()
+        self.started_at = clock.timestamp()
         self.connections: dict[Connection, Closer] = {}
         self.subscribers: dict[str, set[Connection]] = {}
         self._sent_by_closed = 0

@@ -11,12 +11,12 @@ Errors use the spec's codes: {"type": "error", "error": {"code", "message", "det
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from core import clock
 from core.errors import ERROR_CODES, ApiError, InvalidParameter, MissingParameter
 from marketdata.payloads import QUOTE_FIELDS
 from marketdata.symbols import InvalidSymbol, parse_symbol
@@ -60,7 +60,7 @@ class Request:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def dumps(message: dict[str, Any]) -> str:

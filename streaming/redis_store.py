@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ import redis
 import redis.asyncio as aredis
 
 from cachemgr.keys import stream_key
+from core import clock
 from streaming.store import Entry, ProcessStats, StreamStore, new_epoch
 
 _DAY_TTL = 2 * 86400
@@ -136,7 +136,7 @@ class RedisStore(StreamStore):
             args += [symbol, raw]
         epoch, *replies = self._commit(keys=keys, args=args)
         seqs = [int(s) for s in replies]
-        now = time.time()
+        now = clock.timestamp()
         pipe = self._sync.pipeline(transaction=False)
         pipe.hset(stream_key("fingerprints"), mapping={s: fp for s, fp, _ in items})
         pipe.hset(stream_key("arrivals"), mapping={s: now for s, _, _ in items})
@@ -148,7 +148,7 @@ class RedisStore(StreamStore):
 
     def wanted_symbols(self, max_age: float) -> set[str]:
         key = stream_key("wanted")
-        cutoff = time.time() - max_age
+        cutoff = clock.timestamp() - max_age
         self._sync.zremrangebyscore(key, "-inf", cutoff)
         return set(self._sync.zrangebyscore(key, cutoff, "+inf"))
 
@@ -240,7 +240,7 @@ class RedisStore(StreamStore):
         return found
 
     async def touch(self, symbols: Iterable[str]) -> None:
-        mapping = dict.fromkeys(symbols, time.time())
+        mapping = dict.fromkeys(symbols, clock.timestamp())
         if mapping:
             await self.async_client().zadd(stream_key("wanted"), mapping)
 
@@ -258,13 +258,13 @@ class RedisStore(StreamStore):
             },
         )
         pipe.expire(key, max(1, int(ttl)))
-        pipe.zadd(stream_key("processes"), {process_id: time.time() + ttl})
+        pipe.zadd(stream_key("processes"), {process_id: clock.timestamp() + ttl})
         await pipe.execute()
 
     async def gather(self) -> list[ProcessStats]:
         client = self.async_client()
         registry = stream_key("processes")
-        await client.zremrangebyscore(registry, "-inf", time.time())
+        await client.zremrangebyscore(registry, "-inf", clock.timestamp())
         ids = await client.zrange(registry, 0, -1)
         pipe = client.pipeline(transaction=False)
         for process_id in ids:

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core import clock
+
 # A published batch: (symbol, seq, quote dict with trading_day) items, or a status message.
 Publisher = Callable[[bytes], None]
 
@@ -158,7 +160,7 @@ class MemoryStore(StreamStore):
 
         seqs: list[int] = []
         batch: list[Any] = []
-        now = time.time()
+        now = clock.timestamp()
         with self._lock:
             if day != self._day:
                 # A new trading day starts every sequence and buffer afresh, in a new epoch (the
@@ -185,7 +187,7 @@ class MemoryStore(StreamStore):
         self._publish(message)
 
     def wanted_symbols(self, max_age: float) -> set[str]:
-        cutoff = time.time() - max_age
+        cutoff = clock.timestamp() - max_age
         with self._lock:
             return {s for s, at in self._wanted.items() if at >= cutoff}
 
@@ -260,7 +262,7 @@ class MemoryStore(StreamStore):
             return self._epoch if self._day else None
 
     async def touch(self, symbols: Iterable[str]) -> None:
-        now = time.time()
+        now = clock.timestamp()
         with self._lock:
             self._wanted.update(dict.fromkeys(symbols, now))
 

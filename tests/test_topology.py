@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -117,13 +118,20 @@ def test_every_variable_is_documented() -> None:
 
 async def test_embedded_scheduler_runs_each_job_repeatedly(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    monkeypatch.setattr("tests.test_topology.record_call", lambda: calls.append("tick"), raising=False)
+    three = threading.Event()
+
+    def record() -> None:
+        calls.append("tick")
+        if len(calls) >= 3:
+            three.set()
+
+    monkeypatch.setattr("tests.test_topology.record_call", record, raising=False)
     jobs = {
         "probe": {"task": "tests.test_topology.record_call", "interval": 0.05},
         "missing": {"task": "tests.nowhere.task", "interval": 0.05},
     }
     runner = asyncio.create_task(run_periodic_jobs(jobs))
-    await asyncio.sleep(0.4)
+    await asyncio.to_thread(three.wait, 10)  # a condition with a timeout, not a fixed sleep
     runner.cancel()
     with pytest.raises(asyncio.CancelledError):
         await runner

@@ -34,11 +34,18 @@ ARGUS_WS_SLOW_CLIENT_TIMEOUT = cfg.number("ARGUS_WS_SLOW_CLIENT_TIMEOUT", 20.0, 
 # --- Periodic jobs: one table for Celery beat and for the embedded in-process scheduler ---
 ARGUS_CACHE_OPTIMIZE_INTERVAL = cfg.number("ARGUS_CACHE_OPTIMIZE_INTERVAL", 300.0, minimum=1.0)
 ARGUS_ALERT_INTERVAL = cfg.number("ARGUS_ALERT_INTERVAL", 60.0, minimum=1.0)
+# The calendar re-syncs its layers daily (a new exchange-calendars, the source's holidays, imports).
+ARGUS_CALENDAR_SYNC_INTERVAL = cfg.number("ARGUS_CALENDAR_SYNC_INTERVAL", 86400.0, minimum=60.0)
 ARGUS_PERIODIC_JOBS: dict[str, dict[str, Any]] = {
     "feed-poll": {"task": "streaming.tasks.feed_poll", "interval": ARGUS_FEED_INTERVAL},
     "pools-health-check": {"task": "pools.tasks.pools_health_check", "interval": POOL_HEALTH_CHECK_INTERVAL},
     "cache-optimize": {"task": "cachemgr.tasks.cache_optimize", "interval": ARGUS_CACHE_OPTIMIZE_INTERVAL},
     "alerts-evaluate": {"task": "monitoring.tasks.alerts_evaluate", "interval": ARGUS_ALERT_INTERVAL},
+    "calendar-sync": {
+        "task": "marketdata.tasks.calendar_sync",
+        "interval": ARGUS_CALENDAR_SYNC_INTERVAL,
+        "immediate": False,
+    },
 }
 
 # --- Celery (production: Redis broker, one worker pool, exactly one beat) ---

@@ -111,6 +111,8 @@ ARGUS_EXCHANGE_TZ = "Asia/Shanghai"
 # The admin and the console print times in ARGUS_EXCHANGE_TZ (argus_site.middleware) with the zone
 # shown: "2026-12-02 20:37:34 CST (+0800)".
 FORMAT_MODULE_PATH = ["argus_site.formats"]
+# /health turns degraded (and the seeded alert rule fires) when a market's calendar ends within this many days.
+ARGUS_CALENDAR_HORIZON_DAYS = cfg.integer("ARGUS_CALENDAR_HORIZON_DAYS", 30, minimum=1)
 
 STATIC_URL = "static/"
 # The admin's CSS and JS are served by WhiteNoise straight from the app directories, so neither

@@ -20,6 +20,7 @@ from django.db import connections, router
 
 from cachemgr.keys import cache_entry_key
 from cachemgr.services.memory import Freed
+from core import clock
 from core.redis import redis_client
 
 logger = logging.getLogger("argus.cache")
@@ -74,14 +75,14 @@ class Outage:
             self._retry_at = time.monotonic() + settings.ARGUS_CACHE_L2_RETRY
             self.last_error = f"{type(exc).__name__}: {exc}"
             if self.down_since is None:
-                self.down_since = time.time()
+                self.down_since = clock.timestamp()
                 logger.error("%s unreachable; serving from other levels and the source: %s", self.what, self.last_error)
 
     def succeeded(self) -> None:
         if self.down_since is not None:
             with self._lock:
                 if self.down_since is not None:
-                    logger.warning("%s is back after %.1f s", self.what, time.time() - self.down_since)
+                    logger.warning("%s is back after %.1f s", self.what, clock.timestamp() - self.down_since)
                     self.down_since = None
 
 
@@ -103,7 +104,7 @@ def degraded_note() -> str | None:
     Answers are still true (they come from the levels that answer, or from the source), only slower
     and possibly older: `cache_age_seconds` says how old.
     """
-    now = time.time()  # down_since is wall time (it is shown in /health)
+    now = clock.timestamp()  # down_since is wall time (it is shown in /health)
     down = [(o.what, o.down_since) for o in (outage, l3_outage) if o.down_since is not None]
     if not down:
         return None
@@ -245,7 +246,7 @@ def _locmem_items(rule: str) -> list[tuple[str, int]]:
     prefix = backend.make_key(cache_entry_key(rule, ""))
     store: dict[str, bytes] = getattr(backend, "_cache", {})
     expiry: dict[str, float] = getattr(backend, "_expire_info", {})
-    now = time.time()
+    now = clock.timestamp()
     return [
         (key, len(value) + len(key))
         for key, value in list(store.items())
@@ -340,6 +341,5 @@ def l3_clear(rule: str, *, expired_only: bool = False) -> Freed:
 
 
 def _now() -> Any:
-    from django.utils import timezone
 
-    return timezone.now().replace(microsecond=0)
+    return clock.now().replace(microsecond=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from cachemgr.services import backends, state, sync
 from cachemgr.services.memory import Entry, measure
 from cachemgr.services.rules import Rule, rulebook
+from core import clock
 
 T = TypeVar("T")
 
@@ -31,14 +31,14 @@ def cache_fetch(rule: str, key: str, loader: Callable[[], T], *, use_cache: bool
     sync.ensure_started()
     spec = rulebook.get(rule)
     if use_cache:
-        now = time.time()
+        now = clock.timestamp()
         found = _lookup(spec, key, now)
         state.counters.fetch(rule, found is not None)
         if found is not None:
             level, stored_at, value = found
             return CacheResult(value, True, level, round(max(0.0, now - stored_at), 3))
     value = loader()
-    _fill(spec, key, value, time.time(), spec.stores)
+    _fill(spec, key, value, clock.timestamp(), spec.stores)
     return CacheResult(value, False, None, None)
 
 
@@ -57,7 +57,7 @@ def cache_peek(rule: str, key: str) -> Peeked[Any] | None:
     answers, with `cache_count`, so each lookup is counted once."""
     sync.ensure_started()
     spec = rulebook.get(rule)
-    now = time.time()
+    now = clock.timestamp()
     lookups: list[tuple[str, bool]] = []
     found = _lookup(spec, key, now, lookups)
     if found is None:
@@ -79,7 +79,7 @@ def cache_store(rule: str, key: str, value: object) -> None:
     sync.ensure_started()
     spec = rulebook.get(rule)
     state.counters.store(rule, key)
-    _fill(spec, key, value, time.time(), spec.stores)
+    _fill(spec, key, value, clock.timestamp(), spec.stores)
 
 
 def cache_forget(rule: str, key: str) -> None:
@@ -117,7 +117,7 @@ def _lookup(
 
 
 def _fill(spec: Rule, key: str, value: Any, stored_at: float, stores: tuple[str, ...], *, now: float = 0.0) -> None:
-    now = now or time.time()
+    now = now or clock.timestamp()
     remaining = stored_at + spec.ttl - now
     if remaining <= 0:
         return

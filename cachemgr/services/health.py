@@ -11,6 +11,7 @@ from django.core.cache import caches
 
 from cachemgr.keys import cache_key
 from cachemgr.services import backends
+from core import clock
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def cache_health() -> CacheHealth:
     """
     backend = "redis" if settings.USE_REDIS else "in-process"
     if not backends.outage.usable():
-        since = time.time() - (backends.outage.down_since or time.time())
+        since = clock.timestamp() - (backends.outage.down_since or clock.timestamp())
         error = backends.outage.last_error
         return CacheHealth(
             "degraded", f"{backend} L2 unreachable for {since:.0f} s ({error}); serving from L1 and the source", 0.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from cachemgr.keys import cache_optimize_window_key
 from cachemgr.services import backends, sync
 from cachemgr.services.rules import Rule, rule_update, rulebook
 from cachemgr.services.stats import MB, Cleared, cache_counters
+from core import clock
 
 logger = logging.getLogger("argus.cache")
 
@@ -97,7 +97,7 @@ def cache_cleanup_expired() -> Cleared:
 
 def cache_optimize() -> Optimization:
     """One optimize pass over every process; returns the changes it made and the figures it measured."""
-    now = time.time()
+    now = clock.timestamp()
     counted = cache_counters()
     window, seconds = _window(counted["rules"], now)
     result = Optimization(window_seconds=round(seconds, 1) if seconds else None)

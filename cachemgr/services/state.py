@@ -4,7 +4,6 @@ that a clear or optimize request applies in every process."""
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.conf import settings
 
 from cachemgr.services.memory import Entry, Freed, MemoryCache
 from cachemgr.services.rules import rulebook
+from core import clock
 from core.process import STARTED_AT
 
 # Distinct keys remembered per rule to estimate how often each key is rewritten.
@@ -27,7 +27,7 @@ class Counters:
 
     def reset(self) -> None:
         with self._lock:
-            self.started = time.time()
+            self.started = clock.timestamp()
             self.levels: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # level -> [lookups, hits]
             self.rules: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # rule -> [fetches, hits, stores]
             self.store_keys: dict[str, set[str]] = defaultdict(set)
@@ -82,7 +82,7 @@ def process_reset() -> None:
 
 def process_snapshot() -> dict[str, Any]:
     """This process's counters plus what its L1 holds."""
-    return {**counters.snapshot(), "l1": l1.figures(), "published": time.time(), "started_at": STARTED_AT}
+    return {**counters.snapshot(), "l1": l1.figures(), "published": clock.timestamp(), "started_at": STARTED_AT}
 
 
 def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
@@ -101,7 +101,7 @@ def local_clear(rules: list[str] | None) -> dict[str, int]:
 
 def local_optimize(cold_seconds: float) -> dict[str, int]:
     """Drop expired and cold L1 entries here, then trim L1 to 90% of its byte bound if it is above."""
-    now = time.time()
+    now = clock.timestamp()
     known = rulebook.loaded()  # runs on the sync thread: no database access there
     expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
     cold = l1.drop_where(lambda rule, e: now - e.last_read >= cold_seconds)
@@ -118,7 +118,7 @@ def local_optimize(cold_seconds: float) -> dict[str, int]:
 
 def local_expire() -> dict[str, int]:
     """Drop this process's L1 entries whose rule's TTL has passed (nothing else)."""
-    now = time.time()
+    now = clock.timestamp()
     known = rulebook.loaded()  # runs on the sync thread: no database access there
     expired = l1.drop_where(lambda rule, e: rule not in known or now >= e.stored_at + known[rule].ttl)
     return {"keys": expired.keys, "bytes": expired.bytes}

@@ -19,6 +19,7 @@ from cachemgr.services import CacheResult
 from core.errors import InvalidParameter, NotFound, ServiceUnavailable
 from marketdata.calendar import db_calendar
 from marketdata.models import Instrument
+from marketdata.services.calendar import EXTEND_HINT
 from marketdata.sources import ALIASES, current_source_if_built, get_source
 from marketdata.sources.base import DataSource, SourceError
 
@@ -139,9 +140,11 @@ def check_coverage(markets: Iterable[str], start: date, end: date) -> None:
                 f"no trading calendar is loaded for market {market}; an operator must run load_reference_data"
             )
         if start < calendar.start or end > calendar.end:
+            # Past the horizon no day is invented: say the span and how an operator extends it.
+            extend = f"; an operator can {EXTEND_HINT}" if end > calendar.end else ""
             raise InvalidParameter(
                 f"the {market} trading calendar covers {calendar.start.isoformat()} to {calendar.end.isoformat()}; "
-                "choose start_date and end_date within it"
+                f"choose start_date and end_date within it{extend}"
             )
 
 

@@ -16,6 +16,7 @@ from marketdata.models import CalendarCoverage
 from marketdata.payloads import instrument_payload, provenance, provenance_of
 from marketdata.selectors.common import CacheSummary, check_coverage, current_source, from_source, instrument_names
 from marketdata.selectors.quotes import QuotesResult, latest_quotes
+from marketdata.services.calendar import MARKET_OPENED, markets_open_in
 from marketdata.sources.base import DataSource, InstrumentInfo
 
 INSTRUMENT_MAX_SYMBOLS = 50
@@ -64,8 +65,11 @@ class CalendarResult:
 
 def trading_calendar(*, market: str, start: date, end: date) -> CalendarResult:
     """Trading days and non-trading calendar days (weekends included) in [start, end] for SH, SZ, BJ or ALL."""
-    markets = CALENDAR_MARKETS if market == "ALL" else (market,)
-    check_coverage(markets, start, end)
+    # ALL means the markets that existed: before BJ opened (2021-11-15) that is SH and SZ, and each
+    # market's coverage is checked from its opening day on.
+    markets = markets_open_in(start, end) if market == "ALL" else (market,)
+    for code in markets:
+        check_coverage((code,), max(start, MARKET_OPENED[code]) if market == "ALL" else start, end)
     open_days: set[date] = set()
     for code in markets:
         open_days.update(db_calendar.trading_days(code, start, end))

@@ -175,6 +175,16 @@ class SourceHealth:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CalendarSpan:
+    """What one calendar layer knows of a market: every day in [start, end] is open iff in `days`."""
+
+    label: str  # where it came from, recorded on each day it decides
+    start: date
+    end: date
+    days: frozenset[date]
+
+
 class TradingCalendar(Protocol):
     """What a source needs to know about the calendar (implemented over the database tables)."""
 
@@ -246,6 +256,11 @@ class DataSource(ABC):
     def trading_dates(self, market: str, start: date, end: date) -> list[date]:
         """Trading days of `market` in [start, end]."""
         return self.calendar.trading_days(market, start, end)
+
+    def own_calendar(self, market: str, after: date) -> CalendarSpan | None:
+        """The source's own calendar of `market` for the days after `after`, where it has one (a layer
+        `calendar_sync` lays beyond the package's coverage); None when it has none (the default)."""
+        return None
 
     @abstractmethod
     def health(self) -> SourceHealth:

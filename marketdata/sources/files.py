@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, ClassVar
 
 from django.db import DatabaseError
 from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
+from core import clock
 from marketdata.models import Bar as BarRow
 from marketdata.models import CorporateAction as ActionRow
 from marketdata.models import ImportBatch, Instrument
@@ -156,7 +157,7 @@ class FilesSource(DataSource):
             raise SourceUnavailable(f"cannot read imported bars: {exc}") from exc
         elapsed = (time.perf_counter() - started) * 1000
         detail = f"newest bar {newest.isoformat()}" if newest else "no bars imported: run `manage.py import_bars`"
-        return SourceHealth(newest is not None, detail, elapsed, datetime.now(UTC), {"newest": newest})
+        return SourceHealth(newest is not None, detail, elapsed, clock.now(), {"newest": newest})
 
 
 def _bar(r: BarRow) -> Bar:

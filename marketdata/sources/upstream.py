@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core import clock
 from marketdata.sources.base import (
     Bar,
+    CalendarSpan,
     CorporateAction,
     DataSource,
     InstrumentInfo,
@@ -197,10 +199,21 @@ class UpstreamSource(DataSource):
             days.extend(date.fromisoformat(text) for text in data.get("trading_dates", []))
         return days
 
+    def own_calendar(self, market: str, after: date) -> CalendarSpan | None:
+        """The node's calendar after `after`, to the end of its coverage (its /health details.calendar)."""
+        body = _request(self.pool, "/health").json()
+        covered = ((body.get("details") or {}).get("calendar") or {}).get("covered_until") or {}
+        until = covered.get(market) if isinstance(covered, dict) else None
+        if not until or date.fromisoformat(until) <= after:
+            return None
+        start, end = after + timedelta(days=1), date.fromisoformat(until)
+        days = frozenset(self.trading_dates(market, start, end))
+        return CalendarSpan(f"upstream node ({self.pool})", start, end, days)
+
     def health(self) -> SourceHealth:
         """A node's /health through the pool: healthy when one answers with a healthy data source."""
         started = time.perf_counter()
-        checked = datetime.now(UTC)
+        checked = clock.now()
         try:
             response = _request(self.pool, "/health")
             body = response.json()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from core import clock
 from marketdata.calendar import db_calendar
 from marketdata.models import CalendarCoverage, Instrument
 from marketdata.payloads import iso_utc, provenance, provenance_of
@@ -50,7 +51,7 @@ async def search_instruments(
 
 
 def _status(market: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = clock.now()
     today = shanghai(now).date()
     calendar = db_calendar.market(market)
     covered = calendar.covers(today)

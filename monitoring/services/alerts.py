@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 
 from cachemgr.services.stats import cache_counters
+from core import clock
 from core.envelope import utc_timestamp
 from monitoring.models import AlertEvent, AlertRule
 from monitoring.selectors import service_metrics, system_metrics
@@ -18,8 +19,22 @@ from monitoring.services.metrics import metrics_snapshot
 logger = logging.getLogger("argus.alerts")
 
 
+# Figures measured by apps above monitoring (marketdata: calendar_days_left), registered when they load.
+_extra_metrics: dict[str, Callable[[], float | None]] = {}
+
+
+def register_metric(name: str, measure: Callable[[], float | None]) -> None:
+    """Let alert rules read `measure()` as metric `name` (one of AlertRule.Metric)."""
+    _extra_metrics[name] = measure
+
+
 def _measured() -> dict[str, float | None]:
     figures: dict[str, Any] = {**service_metrics(), **system_metrics()}
+    for name, measure in _extra_metrics.items():
+        try:
+            figures[name] = measure()
+        except Exception:  # a broken figure leaves its rules unevaluated, never the others
+            logger.warning("alert metric %s failed", name, exc_info=True)
     return {metric: figures.get(metric) for metric in AlertRule.Metric.values}
 
 
@@ -78,7 +93,7 @@ def alerts_evaluate() -> list[AlertEvent]:
     figures = _measured()
     samples = _samples()
     events = []
-    now = timezone.now()
+    now = clock.now()
     for rule in AlertRule.objects.filter(enabled=True):
         value = figures.get(rule.metric)
         rule.last_evaluated_at = now

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from monitoring.models import ApiKey, Scope
 
 KEY_PATTERN = re.compile(r"^ak_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$")
@@ -56,7 +56,7 @@ def api_key_assign_secret(key: ApiKey) -> str:
 
 def api_key_revoke(key: ApiKey) -> None:
     """Revoke a key; the next request that presents it is refused, in every process."""
-    key.revoked_at = timezone.now()
+    key.revoked_at = clock.now()
     key.save(update_fields=["revoked_at"])
 
 
@@ -68,7 +68,7 @@ def api_key_authenticate(raw_key: str) -> ApiKey | None:
     key = ApiKey.objects.filter(prefix=match.group(1), revoked_at__isnull=True).first()
     if key is None or not hmac.compare_digest(key.digest, api_key_digest(raw_key)):
         return None
-    now = timezone.now()
+    now = clock.now()
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now

@@ -7,13 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
 
 from cachemgr.services import cache_health, service_started_at
+from core import clock
 from core.process import uptime_since
 
 logger = logging.getLogger("argus.monitoring")
@@ -135,7 +135,7 @@ def _health_report() -> tuple[dict[str, Any], int]:
         status = "healthy"
     body = {
         "status": status,
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "timestamp": clock.now().isoformat(timespec="seconds").replace("+00:00", "Z"),
         "version": settings.ARGUS_VERSION,
         "uptime_seconds": uptime_since(service_started_at()),
         "services": {name: probe.status for name, probe in probes.items()},

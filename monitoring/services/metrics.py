@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from cachemgr.keys import redis_key
+from core import clock
 from core.redis import shared_redis
 from monitoring.services.shared import warn_every
 
@@ -83,7 +84,7 @@ def endpoint_of(route: str | None) -> str:
 def request_record(*, endpoint: str, status: int, duration_ms: float) -> None:
     """Count one served request (cheap: in-process only)."""
     _recorder.ensure_flusher()
-    second = int(time.time())
+    second = int(clock.timestamp())
     bucket = next((str(b) for b in BUCKETS if duration_ms / 1000 <= b), "+Inf")
     error = status >= 500
     with _recorder.lock:
@@ -159,17 +160,17 @@ class LocalStore:
     def add(self, pending: Pending, proc_id: str, ws_active: int) -> None:
         with self.lock:
             _merge(self.totals, pending)
-            horizon = int(time.time()) - settings.ARGUS_METRICS_WINDOW - 1
+            horizon = int(clock.timestamp()) - settings.ARGUS_METRICS_WINDOW - 1
             for second in [s for s in self.totals.seconds if s < horizon]:
                 del self.totals.seconds[second]
-            self.ws[proc_id] = (ws_active, time.time())
+            self.ws[proc_id] = (ws_active, clock.timestamp())
 
     def snapshot(self, window: int) -> Snapshot:
-        now = int(time.time())
+        now = int(clock.timestamp())
         with self.lock:
             t = self.totals
             rows = [list(t.seconds[s]) for s in range(now - window + 1, now + 1) if s in t.seconds]
-            ws = sum(n for n, at in self.ws.values() if time.time() - at < WS_STALE_SECONDS)
+            ws = sum(n for n, at in self.ws.values() if clock.timestamp() - at < WS_STALE_SECONDS)
             return Snapshot(t.requests, t.errors, rows, dict(t.hist), dict(t.hist_sum), ws)
 
 
@@ -195,12 +196,12 @@ class RedisStore:
             pipe.hincrby(hist, name, count)
         for name, total in pending.hist_sum.items():
             pipe.hincrbyfloat(redis_key("metrics", "hist_sum"), name, total)
-        pipe.hset(redis_key("metrics", "ws"), proc_id, f"{ws_active}:{time.time()}")
+        pipe.hset(redis_key("metrics", "ws"), proc_id, f"{ws_active}:{clock.timestamp()}")
         pipe.execute()
 
     def snapshot(self, window: int) -> Snapshot:
         redis = shared_redis()
-        now = int(time.time())
+        now = int(clock.timestamp())
         pipe = redis.pipeline(transaction=False)  # type: ignore[union-attr]
         pipe.hgetall(redis_key("metrics", "totals"))
         for second in range(now - window + 1, now + 1):
@@ -215,7 +216,7 @@ class RedisStore:
         ws_active = 0
         for value in ws.values():
             count, at = value.decode().split(":")
-            ws_active += int(count) if time.time() - float(at) < WS_STALE_SECONDS else 0
+            ws_active += int(count) if clock.timestamp() - float(at) < WS_STALE_SECONDS else 0
         return Snapshot(
             int(totals.get(b"requests", 0)),
             int(totals.get(b"errors", 0)),

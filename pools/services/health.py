@@ -7,13 +7,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings
-from django.utils import timezone
 
+from core import clock
 from pools.models import PoolConfig, ServerNode
 from pools.registry import pools_changed
 from pools.selectors import pool_get
@@ -55,7 +55,7 @@ def market_in_session(now: datetime) -> bool:
 
 def _freshness(client: httpx.Client, base: str) -> str | None:
     """Why the node's data is stale, or None: a quote older than ARGUS_POOL_MAX_DATA_AGE."""
-    now = datetime.now(UTC)
+    now = clock.now()
     symbol = settings.ARGUS_POOL_PROBE_SYMBOL
     response = client.get(f"{base}/api/v1/market_data/latest", params={"symbols": symbol, "use_cache": "false"})
     if response.status_code == 404:
@@ -110,10 +110,10 @@ def pool_health_check(*, name: str) -> list[ServerNode]:
     nodes = list(pool.nodes.all())
     timeout = min(pool.timeout, settings.ARGUS_POOL_HEALTH_TIMEOUT)
     # Decided here, not in the probe threads: the calendar reads the database.
-    fresh = market_in_session(timezone.now())
+    fresh = market_in_session(clock.now())
     with ThreadPoolExecutor(max_workers=max(1, min(len(nodes), 8))) as executor:
         probes = list(executor.map(lambda n: node_probe(n, timeout=timeout, check_freshness=fresh), nodes))
-    checked = timezone.now()
+    checked = clock.now()
     for node, probe in zip(nodes, probes, strict=True):
         _record(pool, node, probe, checked)
     pool.last_health_check = checked
@@ -124,7 +124,7 @@ def pool_health_check(*, name: str) -> list[ServerNode]:
 
 def pools_due() -> list[str]:
     """Names of pools whose health_check_interval has passed since their last check."""
-    now = timezone.now()
+    now = clock.now()
     return [
         pool.name
         for pool in PoolConfig.objects.all()

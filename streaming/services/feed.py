@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -28,9 +28,10 @@ from django.db import close_old_connections
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_put
+from core import clock
 from marketdata.calendar import db_calendar
 from marketdata.payloads import iso_utc, market_status_payload
-from marketdata.sessions import phase_at
+from marketdata.sessions import phase_at, shanghai
 from marketdata.sources import get_source
 from marketdata.sources.base import DataSource, Phase
 from streaming import get_store
@@ -193,13 +194,13 @@ def feed_symbols(store: StreamStore) -> list[str]:
 
 def _report(source: DataSource, *, ticks: int, error: str | None) -> None:
     """Leave the interval's outcome where /health reads it (cachemgr.keys.feed_status_key)."""
-    report = {"last_poll": time.time(), "source": source.name, "ticks": ticks, "error": error}
+    report = {"last_poll": clock.timestamp(), "source": source.name, "ticks": ticks, "error": error}
     if not l2_put(feed_status_key(), report):
         logger.warning("could not record the feed poll for /health: Redis is unreachable")
 
 
 def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollResult:
-    now = datetime.now(UTC)
+    now = clock.now()
     moment = market_moment(source, now)
     if source.end_of_day:
         # Daily closes have no session to show: closed, on the data's own day, whatever the hour.
@@ -207,8 +208,12 @@ def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollR
         data_day = getattr(source, "latest_day", lambda: None)()
         _publish_phase(store, phase, moment, simulated=False, end_of_day=True, data_day=data_day)
     else:
-        phase = phase_at(moment, "SH", db_calendar)
-        _publish_phase(store, phase, moment, simulated=moment != now)
+        # The source's own reading of the calendar: the simulated market's goes on past coverage (provisional).
+        calendar = getattr(source, "calendar", None) or db_calendar
+        phase = phase_at(moment, "SH", calendar)
+        is_provisional = getattr(calendar, "is_provisional", None)
+        provisional = bool(is_provisional and is_provisional("SH", shanghai(moment).date()))
+        _publish_phase(store, phase, moment, simulated=moment != now, provisional=provisional)
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
     published, dropped = collect(symbols, trading)
@@ -243,25 +248,30 @@ def _publish_phase(
     simulated: bool,
     end_of_day: bool = False,
     data_day: date | None = None,
+    provisional: bool = False,
 ) -> None:
     """Tell subscribers when the market phase changes (and keep it for the ack of new subscribers).
 
     An end-of-day source is `closed` with `end_of_day: true` and the data's own day as
-    `trading_day` (null before any data)."""
+    `trading_day` (null before any data). `calendar: provisional` marks a simulated day past the
+    calendar's coverage (weekdays assumed open)."""
     status = market_status_payload(phase.value, moment, simulated=simulated, end_of_day=end_of_day, data_day=data_day)
+    if provisional:
+        status["calendar"] = "provisional"
     previous = store.swap("market", orjson.dumps(status).decode())
-    if previous is None or orjson.loads(previous).get("market_phase") != phase.value:
+    old = orjson.loads(previous) if previous is not None else None
+    if old is None or old.get("market_phase") != phase.value or old.get("calendar") != status.get("calendar"):
         market_status_publish(status)
 
 
 def _mark_stale(store: StreamStore, symbols: list[str]) -> int:
     """Mark symbols with no new tick for ARGUS_FEED_STALE_INTERVALS intervals; clear those flowing again."""
-    now = time.time()
+    now = clock.timestamp()
     limit = settings.ARGUS_FEED_STALE_INTERVALS * settings.ARGUS_FEED_INTERVAL
     arrivals = store.arrivals(symbols, now)
     stale = {symbol for symbol, at in arrivals.items() if now - at > limit}
     added, cleared = store.swap_stale(stale)
-    stamp = iso_utc(datetime.now(UTC))
+    stamp = iso_utc(clock.now())
     for symbol in sorted(added):
         symbol_status_publish(symbol, "stale", day=None, at=stamp)
     for symbol in sorted(cleared):

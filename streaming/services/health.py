@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.conf import settings
 
 from cachemgr.keys import feed_status_key
 from cachemgr.services.backends import l2_value
+from core import clock
 from monitoring.services.health import Probe
 from streaming import get_store
 from streaming.services.feed import WANTED_SECONDS
@@ -43,7 +43,7 @@ def _feed_poll_probe() -> Probe:
             # Something should be moving and nothing is: no feed process, no Celery worker or beat.
             return Probe("degraded", f"no feed has polled, though {wanted} are followed: {START_A_FEED}", 0.0)
         return Probe("unknown", "the feed has not reported a poll yet (nothing is subscribed, so none is due)", 0.0)
-    age = round(time.time() - float(status.get("last_poll", 0)), 3)
+    age = round(clock.timestamp() - float(status.get("last_poll", 0)), 3)
     if age > settings.ARGUS_FEED_STALE_AFTER:
         limit = settings.ARGUS_FEED_STALE_AFTER
         return Probe("degraded", f"last poll {age:.0f} s ago (limit {limit:g} s): {START_A_FEED}", 0.0)

@@ -173,7 +173,25 @@ BAD = [
         "INVALID_PARAMETER",
         "market",
     ),
+    # Past the calendar's coverage: the covered span and how to extend it, never invented days.
+    (
+        "get_trading_dates",
+        {"start_date": "2026-12-20", "end_date": "2027-01-10"},
+        "INVALID_PARAMETER",
+        "import_holidays",
+    ),
 ]
+
+
+def test_all_before_bj_opened_means_sh_and_sz() -> None:
+    found = pages("get_trading_dates", {"start_date": "2015-01-01", "end_date": "2015-01-10"})
+    assert [day for page in found for day in page["data"]["trading_dates"]] == [
+        "2015-01-05",
+        "2015-01-06",
+        "2015-01-07",
+        "2015-01-08",
+        "2015-01-09",
+    ]
 
 
 def test_bad_arguments_are_tool_errors_with_the_rest_codes() -> None:

@@ -47,6 +47,7 @@ def test_user_guide_thresholds_are_seeded() -> None:
         ("avg_response_time_ms", "gt", 100.0),
         ("error_rate", "gt", 0.01),
         ("memory_percent", "gt", 80.0),
+        ("calendar_days_left", "lt", 31.0),  # the calendar's horizon (tests/marketdata/test_calendar_layers.py)
     }
 
 

@@ -7,12 +7,14 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import Client
 
+from core import clock
 from pools.models import PoolConfig, ServerNode
 from pools.services import pool_autoscale, pool_create, pool_health_check, pool_request
 from pools.tasks import pools_health_check
@@ -147,10 +149,12 @@ def test_failover_health_check_and_return(two_nodes: list[Node]) -> None:
 
 
 def test_health_check_api_and_task_mark_a_dead_node(
-    two_nodes: list[Node], reference_data: None, client: Client
+    two_nodes: list[Node], reference_data: None, client: Client, market_clock: Any
 ) -> None:
     from tests.pools.conftest import free_port
 
+    # The one clock stands still, so "not due yet" does not depend on how fast this machine is today.
+    frozen = market_clock(clock.now())
     name = make_pool(two_nodes)
     dead_port = free_port()
     ServerNode.objects.create(pool=PoolConfig.objects.get(name=name), host="127.0.0.1", port=dead_port)
@@ -168,6 +172,9 @@ def test_health_check_api_and_task_mark_a_dead_node(
     checked = PoolConfig.objects.get(name=name).last_health_check
     pools_health_check()
     assert PoolConfig.objects.get(name=name).last_health_check == checked
+    frozen.advance(2.0)  # the pool's health_check_interval: now it is due
+    pools_health_check()
+    assert PoolConfig.objects.get(name=name).last_health_check == checked + timedelta(seconds=2)
 
 
 def test_request_fails_with_what_was_tried(reference_data: None) -> None:

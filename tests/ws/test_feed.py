@@ -10,6 +10,7 @@ import pytest
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_fetch
+from core import clock
 from streaming import get_store
 from streaming.services.feed import LOCK, feed_poll, feed_status
 from streaming.services.ticks import ticks_ingest
@@ -84,7 +85,9 @@ def test_a_lock_is_extended_only_by_its_holder() -> None:
     store.unlock(LOCK, other)
 
 
-def test_stale_is_marked_and_clears_when_data_flows(replay_source: None, settings: Any, make_tick: Any) -> None:
+def test_stale_is_marked_and_clears_when_data_flows(
+    replay_source: None, settings: Any, make_tick: Any, market_clock: Any
+) -> None:
     from marketdata.models import Instrument
     from marketdata.sources import get_source
 
@@ -93,8 +96,9 @@ def test_stale_is_marked_and_clears_when_data_flows(replay_source: None, setting
     Instrument.objects.create(symbol=silent, name="无行情", market="SH", board="上海主板", source="test")
     settings.ARGUS_FEED_INTERVAL = 0.1
     asyncio.run(get_store().touch([silent]))  # the source never answers for it
+    frozen = market_clock(clock.now())
     feed_poll()
-    time.sleep(0.3)
+    frozen.advance(0.3)  # three intervals on the one clock, without sleeping
     assert feed_poll().stale == 1
     assert feed_status() == {"stale": True, "stale_symbols": [silent], "stale_count": 1}
     ticks_ingest([make_tick(silent, 0)])

@@ -13,8 +13,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = calendar_sync()
-        self.stdout.write("calendar: " + ", ".join(f"{m} {n} days" for m, n in counts.items()))
+        synced = calendar_sync()
+        self.stdout.write(
+            "calendar: " + ", ".join(f"{m} {s.days} days to {s.covered_until}" for m, s in synced.items())
+        )
         result = instruments_sync()
         self.stdout.write(
             f"instruments: {result['created']} created, {result['updated']} with empty fields filled"

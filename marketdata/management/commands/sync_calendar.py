@@ -2,12 +2,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from marketdata.services.calendar import calendar_sync
+from marketdata.services.calendar import calendar_sync, describe_sync
 
 
 class Command(BaseCommand):
-    help = "Sync the SH, SZ and BJ trading calendars from exchange-calendars (XSHG)."
+    help = (
+        "Merge the trading calendar's layers (exchange-calendars XSHG, the data source's own calendar, "
+        "imported holiday notices) for SH, SZ and BJ, and report what each layer added."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = calendar_sync()
-        self.stdout.write(", ".join(f"{market}: {n} trading days" for market, n in counts.items()))
+        self.stdout.write("\n".join(describe_sync(calendar_sync())))

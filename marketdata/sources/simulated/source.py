@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time as clock
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import ClassVar
 
 import numpy as np
 
+from core import clock as core_clock
 from marketdata.sessions import (
     AFTERNOON,
     AUCTION_END,
@@ -35,6 +36,7 @@ from marketdata.sources.base import (
     in_event_loop,
     validate_period,
 )
+from marketdata.sources.simulated.calendar import ProvisionalCalendar
 from marketdata.sources.simulated.intraday import DayData, build_day
 from marketdata.sources.simulated.paths import PathModel, limits
 from marketdata.sources.simulated.ticks import AUCTION_STEPS, OPENED, DayPrices, Position, snapshot, trades_before
@@ -49,10 +51,12 @@ class SimulatedSource(DataSource):
 
     name: ClassVar[str] = "simulated"
     simulated: ClassVar[bool] = True
+    calendar: ProvisionalCalendar
 
     def __init__(self, *, calendar: TradingCalendar, seed: int = 0, universe_size: int = 4000, clock: str = "real",
                  book_depth: int = 20) -> None:  # fmt: skip
-        super().__init__(calendar=calendar)
+        # Past the calendar's coverage the simulated market trades on provisional weekdays (see calendar.py).
+        super().__init__(calendar=ProvisionalCalendar(calendar))
         if clock not in CLOCKS:
             raise ValueError(f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}")
         if not 1 <= int(universe_size) <= 20000:
@@ -62,7 +66,7 @@ class SimulatedSource(DataSource):
         self.seed, self.clock, self.book_depth = int(seed), clock, int(book_depth)
         self.universe_size = int(universe_size)
         self._profiles: dict[str, Profile] | None = None
-        self.paths = PathModel(self.seed, calendar)
+        self.paths = PathModel(self.seed, self.calendar)
         self._day_data = lru_cache(maxsize=max(8192, 2 * self.universe_size))(self._build_day)
         self._daily = lru_cache(maxsize=400000)(self._daily_values)
         self._prices = lru_cache(maxsize=max(8192, 2 * self.universe_size))(self._day_prices)
@@ -192,7 +196,7 @@ class SimulatedSource(DataSource):
 
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
         """Snapshots now: a new one every 3 seconds during a (real or replayed) session."""
-        return self.ticks_at(symbols, datetime.now(UTC))
+        return self.ticks_at(symbols, core_clock.now())
 
     def trades_at(self, symbol: str, moment: datetime, *, limit: int = 20) -> list[Trade]:
         """Trades of the day shown at `moment`, newest first (none for an index)."""
@@ -207,14 +211,14 @@ class SimulatedSource(DataSource):
 
     def recent_trades(self, symbol: str, *, limit: int = 20) -> list[Trade]:
         """The current (or last) session's trades up to now, newest first; each 3-second step is one trade."""
-        return self.trades_at(symbol, datetime.now(UTC), limit=limit)
+        return self.trades_at(symbol, core_clock.now(), limit=limit)
 
     # --- history --------------------------------------------------------------------------
     def bars(self, symbol: str, *, period: str, start: date, end: date) -> list[Bar]:
         """Completed sessions only: days up to the last closed session (in replay: the replayed day)."""
         validate_period(period)
         profile = self.profiles.get(symbol)
-        cutoff = self.last_complete_day(datetime.now(UTC))
+        cutoff = self.last_complete_day(core_clock.now())
         if profile is None or cutoff is None:
             return []
         last = min(end, cutoff)
@@ -265,7 +269,7 @@ class SimulatedSource(DataSource):
         profile = self.profiles.get(symbol)
         if profile is None or not profile.has_actions or profile.info.list_date is None:
             return []
-        today = shanghai(datetime.now(UTC)).date()
+        today = shanghai(core_clock.now()).date()
         actions = []
         for year in range(profile.info.list_date.year + 1, today.year + 1):
             cash = self.paths.year(profile, year).cash
@@ -285,7 +289,11 @@ class SimulatedSource(DataSource):
         ok = symbol in ticks
         detail = f"generated a {symbol} snapshot" if ok else "no trading day in the calendar: run load_reference_data"
         extra = {"instruments": len(self.profiles), "clock": self.clock, "seed": self.seed}
-        return SourceHealth(ok, detail, elapsed, datetime.now(UTC), extra)
+        if self.calendar.is_provisional("SH", core_clock.shanghai_today()):
+            until = self.calendar.covered_until("SH")
+            detail += f"; calendar: provisional (weekdays past the calendar's end {until})"
+            extra["calendar"] = "provisional"
+        return SourceHealth(ok, detail, elapsed, core_clock.now(), extra)
 
 
 def _floor(moment: datetime) -> datetime:

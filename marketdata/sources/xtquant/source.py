@@ -14,14 +14,16 @@ import time as clock
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from types import ModuleType
 from typing import Any, ClassVar
 
+from core import clock as core_clock
 from marketdata.sessions import shanghai
 from marketdata.sources.aggregate import aggregate_days, period_start
 from marketdata.sources.base import (
     Bar,
+    CalendarSpan,
     CorporateAction,
     DataSource,
     InstrumentInfo,
@@ -155,12 +157,12 @@ class XtQuantSource(DataSource):
         if code is None:
             return None
         detail = self.call("get_instrument_detail", code)
-        self._details[code] = (shanghai(datetime.now(UTC)).date(), detail or None)
+        self._details[code] = (shanghai(core_clock.now()).date(), detail or None)
         return convert.instrument(code, detail) if detail else None
 
     def _fetch_details(self, symbols: Sequence[str]) -> None:
         """Fetch in one call the details not yet fetched today (limit prices change daily; unknown codes: None)."""
-        today = shanghai(datetime.now(UTC)).date()
+        today = shanghai(core_clock.now()).date()
         missing = [s for s in symbols if s not in self._details or self._details[s][0] != today]
         if missing:
             found = self.call("get_instrument_detail_list", missing) or {}
@@ -170,6 +172,28 @@ class XtQuantSource(DataSource):
         """MiniQMT's own past and current trading days (get_trading_dates); future days: the DB calendar."""
         stamps = self.call("get_trading_dates", market, start.strftime("%Y%m%d"), end.strftime("%Y%m%d"))
         return sorted({day for ms in stamps or [] if start <= (day := convert.day_from_ms(ms)) <= end})
+
+    def own_calendar(self, market: str, after: date) -> CalendarSpan | None:
+        """MiniQMT's calendar after `after`: its trading days (get_trading_dates), then weekdays that are
+        not holidays (get_holidays) to the end of the last year it has holiday data for, as xtdata's
+        own get_trading_calendar extrapolates them."""
+        holidays = {
+            date(int(str(text)[:4]), int(str(text)[4:6]), int(str(text)[6:8]))
+            for text in self.call("get_holidays") or []
+        }
+        past = sorted({convert.day_from_ms(ms) for ms in self.call("get_trading_dates", market, "", "") or []})
+        if not past:
+            return None
+        end = max(past[-1], date(max(day.year for day in holidays), 12, 31) if holidays else past[-1])
+        if end <= after:
+            return None
+        days = {day for day in past if day > after}
+        day = max(after, past[-1]) + timedelta(days=1)
+        while day <= end:
+            if day.weekday() < 5 and day not in holidays:
+                days.add(day)
+            day += timedelta(days=1)
+        return CalendarSpan("xtquant get_trading_dates/get_holidays", after + timedelta(days=1), end, frozenset(days))
 
     # --- quotes ---------------------------------------------------------------------------
     def latest_ticks(self, symbols: Sequence[str]) -> dict[str, Tick]:
@@ -263,11 +287,11 @@ class XtQuantSource(DataSource):
         try:
             ticks = self.call("get_full_tick", [PROBE_SYMBOL]) or {}
         except XtQuantUnavailable as exc:
-            return SourceHealth(False, exc.details, _ms_since(started), datetime.now(UTC), extra)
+            return SourceHealth(False, exc.details, _ms_since(started), core_clock.now(), extra)
         ok = PROBE_SYMBOL in ticks
         detail = f"MiniQMT at {self.address} sent a {PROBE_SYMBOL} tick" if ok else (
             f"MiniQMT at {self.address} answered but has no {PROBE_SYMBOL} tick")  # fmt: skip
-        return SourceHealth(ok, detail, _ms_since(started), datetime.now(UTC), extra)
+        return SourceHealth(ok, detail, _ms_since(started), core_clock.now(), extra)
 
     def close(self) -> None:
         """Forget the connection (xtdata keeps one per process; disconnecting would hurt other users)."""
