@@ -58,14 +58,16 @@ class LatestResponse(EnvelopeSchema):
 
 
 class BasicSchema(serializers.Serializer):
+    """`fields` with the guide's names (price,volume,...) narrows it: only the symbol is always there."""
+
     symbol = serializers.CharField()
-    name = serializers.CharField()
-    price = _num()
-    change = _num(allow_null=True)
-    change_pct = _num(allow_null=True)
-    volume = serializers.IntegerField()
-    turnover = _num(allow_null=True)
-    timestamp = serializers.CharField()
+    name = serializers.CharField(required=False)
+    price = _num(required=False)
+    change = _num(allow_null=True, required=False)
+    change_pct = _num(allow_null=True, required=False)
+    volume = serializers.IntegerField(required=False)
+    turnover = _num(allow_null=True, required=False)
+    timestamp = serializers.CharField(required=False)
 
 
 class LevelSchema(serializers.Serializer):
@@ -74,8 +76,10 @@ class LevelSchema(serializers.Serializer):
 
 
 class OrderbookSchema(serializers.Serializer):
-    bids = LevelSchema(many=True)
-    asks = LevelSchema(many=True)
+    """`fields=bid` or `ask` (the guide's names) keeps one side."""
+
+    bids = LevelSchema(many=True, required=False)
+    asks = LevelSchema(many=True, required=False)
 
 
 class TradeSchema(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-NAME = "trading calendar ends within 30 days"
+NAME = "trading calendar runs out"
 
 
 def seed(apps, schema_editor):

@@ -26,7 +26,13 @@ def admin_client() -> Client:
 
 def test_seeded_rule_names_do_not_carry_thresholds() -> None:
     rules = {rule.name: rule for rule in AlertRule.objects.all()}
-    assert set(rules) == {"cache hit rate low", "response time high", "error rate high", "memory usage high"}
+    assert set(rules) == {
+        "cache hit rate low",
+        "response time high",
+        "error rate high",
+        "memory usage high",
+        "trading calendar runs out",
+    }
     assert not any(char.isdigit() for char in "".join(rules))
     # Rates and means wait for a sample; memory is judged every time.
     assert rules["cache hit rate low"].min_samples == 200
