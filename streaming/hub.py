@@ -66,6 +66,7 @@ class Hub:
         self.subscribers: dict[str, set[Connection]] = {}
         self._sent_by_closed = 0
         self._ready: asyncio.Future[None] | None = None
+        self._ready_by = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self._closing: set[asyncio.Task[None]] = set()
         self._quote_listeners: list[Callable[[list[str]], object]] = []
@@ -91,10 +92,13 @@ class Hub:
     async def start(self) -> None:
         """Start the heartbeat (and the Redis listener) once; wait until pushes can arrive.
 
-        With Redis down the wait ends after READY_SECONDS: connections are still accepted (ping
-        works, subscribe answers SERVICE_UNAVAILABLE) and pushes flow once the listener reconnects.
+        With Redis down the wait ends after READY_SECONDS from the first wait: connections are still
+        accepted (ping works, subscribe answers SERVICE_UNAVAILABLE) and pushes flow once the listener
+        reconnects. Later handshakes wait only what is left of that first wait, never READY_SECONDS
+        each (a Redis outage must not add seconds to every handshake).
         """
         if self._ready is None:
+            self._ready_by = time.monotonic() + READY_SECONDS
             self._ready = self.loop.create_future()
             self._tasks.append(self.loop.create_task(self._heartbeat()))
             self._tasks.append(self.loop.create_task(self._watchdog()))
@@ -102,8 +106,13 @@ class Hub:
                 self._tasks.append(self.loop.create_task(self._listen()))
             else:
                 self._ready.set_result(None)
+        if self._ready.done():
+            return
+        left = self._ready_by - time.monotonic()
+        if left <= 0:
+            return
         try:
-            await asyncio.wait_for(asyncio.shield(self._ready), READY_SECONDS)
+            await asyncio.wait_for(asyncio.shield(self._ready), left)
         except TimeoutError:
             logger.warning("the stream's Redis subscription is not up after %.0f s; accepting anyway", READY_SECONDS)
 
