@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -25,10 +26,10 @@ API = "/api/v1/market_data"
 VOLATILE = {"timestamp", "response_time_ms", "cache_hit", "cache_age_seconds", "source"}
 
 
-@pytest.fixture
-def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Iterator[str]:
-    """This test process as a gateway: source `upstream` through a pool of both nodes, instruments from them."""
-    name = make_pool(two_nodes, auto_scale=False, health_check_interval=60.0)
+@contextlib.contextmanager
+def as_gateway(nodes: list[Node], settings: Any, **pool_config: Any) -> Iterator[str]:
+    """This test process as a gateway: source `upstream` through a pool of `nodes`, instruments from them."""
+    name = make_pool(nodes, auto_scale=False, health_check_interval=60.0, **pool_config)
     settings.ARGUS_DATA_SOURCE = {"BACKEND": "upstream", "OPTIONS": {"pool": name}}
     reset_source()
     try:
@@ -39,6 +40,12 @@ def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Itera
     finally:
         reset_source()
         directory.invalidate()
+
+
+@pytest.fixture
+def gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Iterator[str]:
+    with as_gateway(two_nodes, settings) as name:
+        yield name
 
 
 def node_get(node: Node, path: str, **query: Any) -> dict[str, Any]:
@@ -132,16 +139,8 @@ def test_a_node_stopped_under_gateway_traffic(gateway: str, two_nodes: list[Node
 @pytest.fixture
 def quick_gateway(two_nodes: list[Node], settings: Any, reference_data: None) -> Iterator[str]:
     """As `gateway`, with a pool deadline of 1 s, so a hung node costs a second, not five."""
-    name = make_pool(two_nodes, auto_scale=False, health_check_interval=60.0, timeout=1.0)
-    settings.ARGUS_DATA_SOURCE = {"BACKEND": "upstream", "OPTIONS": {"pool": name}}
-    reset_source()
-    try:
-        instruments_sync()
-        directory.invalidate()
+    with as_gateway(two_nodes, settings, timeout=1.0) as name:
         yield name
-    finally:
-        reset_source()
-        directory.invalidate()
 
 
 def test_a_node_hung_under_gateway_traffic(quick_gateway: str, two_nodes: list[Node], client: Client) -> None:
