@@ -22,32 +22,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from argus_mcp import calls
+from argus_mcp._rest import RestModule
 from argus_mcp.calls import Call
-from argus_mcp.client import ArgusMCPClient
 from argus_mcp.exceptions import InvalidParameterError
 
 # The API's cache_type names and the rule each one covers (GET /api/v1/cache/config lists the rules).
 CACHE_TYPES = {"market_data": "LATEST_DATA", "history_data": "HISTORY_DATA", "basic_info": "BASIC_INFO"}
 
 
-class CacheOptimizer:
+class CacheOptimizer(RestModule):
     """The guide's `CacheOptimizer()`: cache statistics, clearing, preloading, TTLs, cleanup."""
-
-    def __init__(self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 30.0) -> None:
-        self._base_url = base_url
-        self.api_key = api_key
-        self.timeout = timeout
-
-    @property
-    def base_url(self) -> str:
-        return calls.default_base_url(self._base_url)
-
-    def _client(self) -> ArgusMCPClient:
-        return ArgusMCPClient(self.base_url, api_key=self.api_key, timeout=self.timeout)
-
-    async def _call(self, call: Call) -> Any:
-        async with self._client() as client:
-            return await client._call(call)
 
     async def get_cache_stats(self) -> dict[str, Any]:
         """GET /api/v1/cache/stats's `data`; `cache_size` (the guide's name) is its `total_keys`."""

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from argus_mcp import calls
+from argus_mcp._rest import RestModule
 from argus_mcp.calls import Call
-from argus_mcp.client import ArgusMCPClient
 from argus_mcp.sync import ArgusClient
 
 
@@ -90,21 +90,8 @@ class PoolHandle:
         return await self.manager._call(calls.pool_health_check(self.name))
 
 
-class ConnectionPoolManager:
+class ConnectionPoolManager(RestModule):
     """The guide's `connection_pool_manager`: create, list, inspect, scale and health-check pools."""
-
-    def __init__(self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 30.0) -> None:
-        self._base_url = base_url
-        self.api_key = api_key
-        self.timeout = timeout
-
-    @property
-    def base_url(self) -> str:
-        return calls.default_base_url(self._base_url)
-
-    async def _call(self, call: Call) -> Any:
-        async with ArgusMCPClient(self.base_url, api_key=self.api_key, timeout=self.timeout) as client:
-            return await client._call(call)
 
     async def create_pool(
         self,

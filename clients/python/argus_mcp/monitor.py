@@ -11,23 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from argus_mcp import calls
+from argus_mcp._rest import RestModule
 from argus_mcp.calls import Call
-from argus_mcp.client import ArgusMCPClient
 
 
-class _Monitor:
-    def __init__(self, base_url: str | None = None, *, api_key: str | None = None, timeout: float = 30.0) -> None:
-        self._base_url = base_url
-        self.api_key = api_key
-        self.timeout = timeout
-
-    @property
-    def base_url(self) -> str:
-        return calls.default_base_url(self._base_url)
-
+class _Monitor(RestModule):
     async def _data(self, call: Call) -> dict[str, Any]:
-        async with ArgusMCPClient(self.base_url, api_key=self.api_key, timeout=self.timeout) as client:
-            return dict(await client._call(call))
+        return dict(await self._call(call))
 
 
 class SystemMonitor(_Monitor):
