@@ -27,6 +27,12 @@ logger = logging.getLogger("argus.pools")
 
 TRANSPORT_ERRORS = (httpcore.NetworkError, httpcore.TimeoutException, httpcore.ProtocolError)
 TIMEOUT_FAILURE = "timed out"
+# A kept-alive connection the node closed while idle (uvicorn closes them after 5 s) can fail the very
+# request that reuses it, when the close crosses the send: the request never reached the application.
+# Such a failure of an idempotent request is retried once on the same node (a fresh connection) before
+# it counts against the node; urllib3 and browsers do the same.
+STALE_CONNECTION_ERRORS = (httpcore.ReadError, httpcore.WriteError, httpcore.RemoteProtocolError)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class PoolUnavailable(Exception):
@@ -242,12 +248,7 @@ class LivePool:
         started = time.perf_counter()
         failure: str | None = None
         try:
-            response = node.http.request(
-                method,
-                url,
-                headers=headers,
-                extensions={"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}},
-            )
+            response = self._once_more_if_stale(node, method, url, headers, timeout)
             if response.status >= 500:
                 failure = f"HTTP {response.status}"
         except httpcore.TimeoutException as exc:
@@ -272,6 +273,20 @@ class LivePool:
             )
             return failure
         return PoolResponse(node.key, response.status, response.content, round(ms, 3))
+
+    def _once_more_if_stale(
+        self, node: LiveNode, method: str, url: str, headers: list[tuple[bytes, bytes]], timeout: float
+    ) -> httpcore.Response:
+        extensions = {"timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}}
+        try:
+            return node.http.request(method, url, headers=headers, extensions=extensions)
+        except STALE_CONNECTION_ERRORS as exc:
+            if method.upper() not in IDEMPOTENT_METHODS:
+                raise
+            logger.info(
+                "pool %s: %s on a kept-alive connection to %s; once more", self.spec.name, type(exc).__name__, node.key
+            )
+            return node.http.request(method, url, headers=headers, extensions=extensions)
 
     # --- measurements ---------------------------------------------------------------------
 
