@@ -54,6 +54,20 @@ Closer = Callable[[int], Awaitable[None]]
 WATCHED_PHASES = ("call_auction", "continuous", "closing_auction")
 
 
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation that a library turned into an ordinary error.
+
+    redis-py's asyncio client can turn the CancelledError thrown into a pending connect into a
+    ConnectionError; a retry loop that catches Exception then never ends, and the event loop's
+    shutdown (which cancels each task once) waits for it forever (seen: a test teardown hung for
+    600 s while the heartbeat retried a stopped Redis every 2 s). Task.cancelling() still counts the
+    request, so the loop can honour it.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Hub:
     """Connections of this process and the symbols they follow."""
 
@@ -372,6 +386,7 @@ class Hub:
             try:
                 self._watch_feed()
             except Exception:
+                _raise_if_cancelled()
                 logger.exception("feed watchdog failed")
             await asyncio.sleep(max(0.1, min(settings.ARGUS_FEED_INTERVAL, HEARTBEAT_SECONDS)))
 
@@ -400,6 +415,7 @@ class Hub:
                 await self.store.touch(list(self.subscribers))
                 await self._sweep()
             except Exception:
+                _raise_if_cancelled()
                 logger.exception("stream heartbeat failed")
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
@@ -439,6 +455,7 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                _raise_if_cancelled()
                 logger.exception("stream subscription lost; resubscribing")
                 await asyncio.sleep(1.0)
             finally:
