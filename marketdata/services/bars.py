@@ -112,7 +112,7 @@ def _rules(symbol: str) -> _Rules:
         market=info.market,
         board=str(info.board),
         tick=tick_size(info.kind),
-        ratio=limit_ratio(info.board, info.kind, is_st=bool(row and row.is_st)),
+        ratio=limit_ratio(info.board, info.kind, is_st=bool(row and row.is_st), symbol=symbol),
         list_date=row.list_date if row else None,
         today=now.date(),
         closed_today=now.time() >= AFTERNOON[1],
