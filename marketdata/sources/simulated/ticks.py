@@ -184,7 +184,8 @@ def _book(profile: Profile, price: int, direction: str, prices: DayPrices, at: P
         ask_gaps = [1 + v % widest for v in extra[:depth]]
         bid_gaps = [1 + v % widest for v in extra[depth : 2 * depth]]
     ask1 = price if direction == "buy" else price + spread
-    bid1 = ask1 - spread
+    # A wide spread near a limit stops at it: the side keeps its best level at the limit price.
+    bid1, ask1 = max(ask1 - spread, low_limit), min(ask1, high_limit)
     if price >= high_limit:
         ask1, bid1 = high_limit + 1, high_limit
     elif price <= low_limit:
