@@ -176,7 +176,8 @@ def _book(profile: Profile, price: int, direction: str, prices: DayPrices, at: P
     digest = hashlib.blake2b(
         f"{seed}|{profile.symbol}|{at.day}|{at.minute}|{at.step}".encode(), digest_size=64
     ).digest()
-    ask_gaps = bid_gaps = [1] * depth
+    ask_gaps: list[int] | None = None
+    bid_gaps: list[int] | None = None
     if spread > 1:
         extra = hashlib.blake2b(digest, digest_size=2 * depth + 1).digest()
         spread = max(1, spread + extra[-1] % (spread // 2 + 1) - spread // 4)
@@ -191,17 +192,22 @@ def _book(profile: Profile, price: int, direction: str, prices: DayPrices, at: P
     elif price <= low_limit:
         ask1, bid1 = low_limit, low_limit - 1
     unit = max(1, int(profile.daily_volume / 100 / 240 / STEPS))
-    ask_prices = _ladder(ask1, ask_gaps, 1, high_limit)
-    bid_prices = _ladder(bid1, bid_gaps, -1, low_limit)
+    ask_prices = _ladder(ask1, ask_gaps, 1, high_limit, depth)
+    bid_prices = _ladder(bid1, bid_gaps, -1, low_limit, depth)
     scale = profile.scale
+    bid_sizes = [(1 + v * unit // 32) * 100 for v in digest[32 : 32 + depth]]
+    ask_sizes = [(1 + v * unit // 32) * 100 for v in digest[:depth]]
     return (
-        tuple(map(Level, [p / scale for p in bid_prices], [(1 + v * unit // 32) * 100 for v in digest[32:]])),
-        tuple(map(Level, [p / scale for p in ask_prices], [(1 + v * unit // 32) * 100 for v in digest[:32]])),
+        tuple(map(Level, [p / scale for p in bid_prices], bid_sizes)),
+        tuple(map(Level, [p / scale for p in ask_prices], ask_sizes)),
     )
 
 
-def _ladder(first: int, gaps: list[int], sign: int, bound: int) -> list[int]:
-    """Level prices from `first` outwards (`sign`), `gaps[j]` ticks before level j+1, not past `bound`."""
+def _ladder(first: int, gaps: list[int] | None, sign: int, bound: int, depth: int) -> list[int] | range:
+    """`depth` level prices from `first` outwards (`sign`), not past `bound`: one a tick (`gaps`
+    None), or `gaps[j]` ticks before level j+1."""
+    if gaps is None:
+        return range(first, first + sign * max(0, min(depth, (bound - first) * sign + 1)), sign)
     levels, price = [], first
     for gap in gaps:
         if (price - bound) * sign > 0:
