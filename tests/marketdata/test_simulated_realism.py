@@ -238,3 +238,19 @@ def test_mcp_market_status_says_closing_auction(calendar: None, market_clock: An
 
     body = structured(asyncio.run(main()))
     assert body["data"]["phase"] == "closing_auction", body
+
+
+def test_a_replayed_closing_call_says_so_too(calendar: None, market_clock: Any) -> None:
+    """The replay clock loops a session every 4 hours of wall time: 03:58 Shanghai shows the last
+    session's 14:58, and the feed's market status is that moment's phase."""
+    replay = load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 7, "universe_size": 40, "clock": "replay"}})
+    market_clock(at(date(2024, 6, 13), 3, 58))
+    store = get_store()
+    result = feed_interval(store, replay, lambda symbols, trading: (0, 0))
+    status = json.loads(asyncio.run(store.value("market")) or "{}")
+    assert result.phase == status["market_phase"] == "closing_auction"
+    assert status["simulated_time"] == "2024-06-12T06:58:00.000Z"  # 14:58 in Shanghai
+    tick = replay.latest_ticks(["000001.SZ"])["000001.SZ"]
+    real = load_source({"BACKEND": "simulated", "OPTIONS": {"seed": 7, "universe_size": 40, "clock": "real"}})
+    before = real.ticks_at(["000001.SZ"], at(DAY, 14, 56, 59))["000001.SZ"]
+    assert (tick.trading_day, tick.volume, tick.price) == (DAY, before.volume, before.price)
