@@ -1,9 +1,10 @@
 """Time the simulated source beside its pre-optimisation baseline, in the same run, on the same data.
 
 Run: DJANGO_SETTINGS_MODULE=argus_site.settings.test .venv/bin/python bench/simulated_source.py [--symbols 4000]
-(needs the calendar in the configured database: `python manage.py migrate && python manage.py
-load_reference_data`). The baseline is the simulated package as of BASELINE_COMMIT, extracted with
-`git archive` into a temporary directory; both must produce identical ticks (checked, not timed).
+[--baseline COMMIT] (needs the calendar in the configured database: `python manage.py migrate && python
+manage.py load_reference_data`). The baseline is the simulated package as of BASELINE_COMMIT (or
+--baseline), extracted with `git archive` into a temporary directory; whether both produce identical
+ticks is checked, not timed (a deliberate change of the market makes it False).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ PACKAGE = "marketdata/sources/simulated"
 MOMENT = datetime(2024, 6, 12, 2, 0, 7, tzinfo=UTC)  # 10:00:07 in Shanghai
 
 
-def baseline_class(workdir: Path) -> type:
+def baseline_class(workdir: Path, commit: str = BASELINE_COMMIT) -> type:
     """The baseline SimulatedSource, imported as package `simulated_baseline` from the old commit."""
-    archive = subprocess.run(["git", "archive", BASELINE_COMMIT, PACKAGE], cwd=ROOT, capture_output=True, check=True)
+    archive = subprocess.run(["git", "archive", commit, PACKAGE], cwd=ROOT, capture_output=True, check=True)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(workdir, filter="data")
     target = workdir / "simulated_baseline"
@@ -86,12 +87,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--symbols", type=int, default=4000, help="universe size (the market polled at once)")
     parser.add_argument("--repeat", type=int, default=5, help="warm runs; the median is shown")
+    parser.add_argument("--baseline", default=BASELINE_COMMIT, help="the commit to compare with")
     args = parser.parse_args()
     db_calendar.trading_days("SH", date(2024, 1, 1), date(2024, 1, 31))
     with tempfile.TemporaryDirectory() as workdir:
-        baseline, old_ticks = measure(baseline_class(Path(workdir)), args.symbols, args.repeat)
+        baseline, old_ticks = measure(baseline_class(Path(workdir), args.baseline), args.symbols, args.repeat)
     gc.collect()  # the baseline's caches sit in reference cycles: free them before timing the other side
     current, new_ticks = measure(SimulatedSource, args.symbols, args.repeat)
+    sys.stdout.write(f"baseline: {args.baseline}\n")
     sys.stdout.write(f"{'figure (ms)':38s} {'baseline':>10s} {'now':>10s} {'speed-up':>9s}\n")
     for name, before in baseline.items():
         after = current[name]

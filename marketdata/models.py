@@ -86,7 +86,7 @@ class Instrument(models.Model):
 
     @property
     def limit_ratio(self) -> Decimal | None:
-        return limit_ratio(self.board, self.kind, is_st=self.is_st)
+        return limit_ratio(self.board, self.kind, is_st=self.is_st, symbol=self.symbol)
 
 
 class TradingDay(models.Model):

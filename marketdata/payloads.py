@@ -7,7 +7,7 @@ Stable functions (other interfaces import them; change them only with every call
   REST fast path serves it as is.
 - `full_payload(tick, trades, name=)`: the spec's full snapshot (GET /full) with every book level
   the source has; `trim_full` cuts it to the asked sections and depth.
-- `bar_payload(bar, prev_close=, factor=)`: one history row (GET /history).
+- `bar_payload(bar, prev_close=, factor=, digits=)`: one history row (GET /history).
 - `instrument_payload(info, price=)`: the spec's instrument detail (GET /instrument_detail).
 - `provenance(source, as_of=)`: where data came from; every market-data response carries it.
 - `push_payload(tick, quote)`, `symbol_status_payload(...)`, `market_status_payload(...)`: the
@@ -181,22 +181,23 @@ def trim_full(
     return trimmed
 
 
-def bar_payload(bar: Bar, *, prev_close: float | None, factor: float = 1.0) -> dict[str, Any]:
-    """One history row. Prices times `factor` (1.0 = unadjusted), rounded to the 0.01 tick; volume as traded.
+def bar_payload(bar: Bar, *, prev_close: float | None, factor: float = 1.0, digits: int = 2) -> dict[str, Any]:
+    """One history row. Prices times `factor` (1.0 = unadjusted), rounded to the tick (`digits`: 2 for
+    0.01, 3 for an ETF's 0.001, see `symbols.price_digits`); volume as traded.
 
     `change`/`change_pct` compare with the previous bar's close (adjusted alike); null when there is none.
     Intraday rows add `time`, the bar's end in UTC (xtquant's convention).
     """
-    close = round(bar.close * factor, 2)
+    close = round(bar.close * factor, digits)
     row: dict[str, Any] = {
         "date": bar.trading_day.isoformat(),
-        "open": round(bar.open * factor, 2),
-        "high": round(bar.high * factor, 2),
-        "low": round(bar.low * factor, 2),
+        "open": round(bar.open * factor, digits),
+        "high": round(bar.high * factor, digits),
+        "low": round(bar.low * factor, digits),
         "close": close,
         "volume": bar.volume,
         "turnover": bar.turnover,
-        "change": round(close - prev_close, 2) if prev_close is not None else None,
+        "change": round(close - prev_close, digits) if prev_close is not None else None,
         "change_pct": round((close - prev_close) / prev_close * 100, 2) if prev_close else None,
     }
     if bar.period not in ("1d", "1w", "1mon"):

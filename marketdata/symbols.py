@@ -86,6 +86,12 @@ _BOARD_LIMIT = {
     Board.BJ: Decimal("0.30"),
 }
 ST_LIMIT = Decimal("0.05")
+ETF_LIMIT = Decimal("0.10")
+GROWTH_ETF_LIMIT = Decimal("0.20")
+# An ETF's daily limit is that of what it tracks: ±10 % for most, ±20 % for funds of ChiNext or
+# STAR stocks (SSE numbers its STAR ETFs 588xxx; SZSE moved its ChiNext ETFs to ±20 % with the 2020
+# ChiNext reform). A code does not say what a SZ fund tracks, so those are named here.
+CHINEXT_ETFS = frozenset({"159915.SZ", "159949.SZ", "159952.SZ"})
 
 
 class InvalidSymbol(ValueError):
@@ -102,7 +108,7 @@ class SymbolInfo:
 
     def limit_ratio(self, *, is_st: bool = False) -> Decimal | None:
         """Daily price-limit ratio; None for indices, which have no limit."""
-        return limit_ratio(self.board, self.kind, is_st=is_st)
+        return limit_ratio(self.board, self.kind, is_st=is_st, symbol=self.symbol)
 
 
 def tick_size(kind: str) -> Decimal | None:
@@ -110,6 +116,15 @@ def tick_size(kind: str) -> Decimal | None:
     if kind == Kind.INDEX:
         return None
     return Decimal("0.001") if kind == Kind.ETF else Decimal("0.01")
+
+
+def price_digits(symbol: str) -> int:
+    """Decimals of a price of `symbol`: 3 on an ETF's 0.001 tick, else 2 (stocks; index levels)."""
+    try:
+        kind = parse_symbol(symbol).kind
+    except InvalidSymbol:
+        return 2
+    return 3 if kind == Kind.ETF else 2
 
 
 def limit_prices_decimal(
@@ -123,19 +138,24 @@ def limit_prices_decimal(
 
 def limit_prices(prev_close: float, ratio: Decimal, tick: Decimal = Decimal("0.01")) -> tuple[float, float]:
     """(limit_up, limit_down) as the exchanges set them: prev_close × (1 ± ratio), halves rounded up
-    to the 0.01 tick (11.95 at 10% gives 13.15 and 10.76; float rounding gave 13.14 and 10.75)."""
+    to the tick (11.95 at 10% gives 13.15 and 10.76; float rounding gave 13.14 and 10.75; an ETF
+    at 3.945 on its 0.001 tick gives 4.340 and 3.551)."""
     up, down = limit_prices_decimal(Decimal(str(prev_close)), ratio, tick)
     return float(up), float(down)
 
 
-def limit_ratio(board: str, kind: str, *, is_st: bool = False) -> Decimal | None:
-    """±10% main boards, ±20% ChiNext/STAR, ±30% BJ; ST ±5% on the main boards.
+def limit_ratio(board: str, kind: str, *, is_st: bool = False, symbol: str = "") -> Decimal | None:
+    """±10% main boards, ±20% ChiNext/STAR, ±30% BJ; ST ±5% on the main boards; ETFs ±10 %, or
+    ±20 % for ChiNext/STAR ETFs (588xxx.SH and CHINEXT_ETFS; `symbol` tells them).
 
     ST stocks on ChiNext, STAR and BJ keep their board's limit: that is the exchanges' rule since
     the 2020 ChiNext reform, and it is what the real feed shows.
     """
     if kind == Kind.INDEX:
         return None
+    if kind == Kind.ETF:
+        growth = symbol.upper().startswith("588") or symbol.upper() in CHINEXT_ETFS
+        return GROWTH_ETF_LIMIT if growth else ETF_LIMIT
     base = _BOARD_LIMIT[Board(board)]
     if is_st and board in (Board.SH_MAIN, Board.SZ_MAIN):
         return ST_LIMIT

@@ -15,7 +15,7 @@ def _when(row: Mapping[str, Any]) -> Any:
 
 def _prev_close(row: Mapping[str, Any]) -> float | None:
     change = row.get("change")
-    return None if change is None else round(float(row["close"]) - float(change), 2)
+    return None if change is None else round(float(row["close"]) - float(change), 3)
 
 
 def max_drawdown_pct(closes: Sequence[float]) -> float | None:
@@ -31,14 +31,14 @@ def max_drawdown_pct(closes: Sequence[float]) -> float | None:
     return round(worst * 100, 2)
 
 
-def _limit_days(rows: Sequence[Mapping[str, Any]], ratio: Decimal) -> tuple[list[Any], list[Any]]:
+def _limit_days(rows: Sequence[Mapping[str, Any]], ratio: Decimal, tick: Decimal) -> tuple[list[Any], list[Any]]:
     ups: list[Any] = []
     downs: list[Any] = []
     for row in rows:
         prev = _prev_close(row)
         if not prev:
             continue
-        up, down = limit_prices(prev, ratio)
+        up, down = limit_prices(prev, ratio, tick)
         close = float(row["close"])
         if close >= up:
             ups.append(_when(row))
@@ -48,13 +48,19 @@ def _limit_days(rows: Sequence[Mapping[str, Any]], ratio: Decimal) -> tuple[list
 
 
 def history_summary(
-    rows: Sequence[Mapping[str, Any]], *, period: str, adjust: str, limit_ratio: Decimal | None
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    period: str,
+    adjust: str,
+    limit_ratio: Decimal | None,
+    tick: Decimal = Decimal("0.01"),
 ) -> dict[str, Any]:
     """First/last date, OHLC over the range, return, max drawdown, limit-up and limit-down days.
 
     The return runs from the close before the first bar (close - change) to the last close, or
     from the first open when that close is unknown. Limit days are counted on unadjusted daily
-    bars of instruments that have a daily limit; otherwise they are null (not knowable here).
+    bars of instruments that have a daily limit, on their tick (an ETF's 0.001); otherwise they
+    are null (not knowable here).
     """
     if not rows:
         return {"bars": 0}
@@ -75,6 +81,6 @@ def history_summary(
         "limit_down_days": None,
     }
     if period == "1d" and adjust == "none" and limit_ratio is not None:
-        ups, downs = _limit_days(rows, limit_ratio)
+        ups, downs = _limit_days(rows, limit_ratio, tick)
         summary.update(limit_up_days=ups, limit_down_days=downs)
     return summary

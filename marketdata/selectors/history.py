@@ -25,7 +25,7 @@ from marketdata.selectors.common import (
     source_identity,
 )
 from marketdata.sources.base import DataSource
-from marketdata.symbols import market_of
+from marketdata.symbols import market_of, price_digits
 
 HISTORY_MAX_SYMBOLS = 20
 # Bars per trading day (A-shares trade 240 minutes a day) and the most rows one request returns.
@@ -107,11 +107,12 @@ def _rows(
     )
     rows: list[dict[str, Any]] = []
     prev_close: float | None = None
+    digits = price_digits(symbol)
     for bar in bars:
         factor = factors.factor(adjust, bar.trading_day)
         if bar.trading_day >= start:
-            rows.append(bar_payload(bar, prev_close=prev_close, factor=factor))
-        prev_close = round(bar.close * factor, 2)
+            rows.append(bar_payload(bar, prev_close=prev_close, factor=factor, digits=digits))
+        prev_close = round(bar.close * factor, digits)
     as_of = next((iso_utc(bar.time) for bar in reversed(bars) if bar.trading_day >= start), None)
     return {"rows": rows, "anchor_date": factors.anchor(adjust), "as_of": as_of, "factors_hash": factors.digest()}
 

@@ -16,7 +16,7 @@ from core import clock
 from marketdata.calendar import db_calendar
 from marketdata.models import Bar, CorporateAction, ImportBatch, Instrument, InstrumentStatus
 from marketdata.sessions import AFTERNOON, exchange_moment
-from marketdata.symbols import InvalidSymbol, limit_prices_decimal, limit_ratio, parse_symbol, tick_size
+from marketdata.symbols import InvalidSymbol, Kind, limit_prices_decimal, limit_ratio, parse_symbol, tick_size
 
 logger = logging.getLogger("argus.marketdata")
 
@@ -110,9 +110,9 @@ def _rules(symbol: str) -> _Rules:
     return _Rules(
         symbol=symbol,
         market=info.market,
-        board=str(info.board),
+        board=f"{info.board} ETF" if info.kind == Kind.ETF else str(info.board),
         tick=tick_size(info.kind),
-        ratio=limit_ratio(info.board, info.kind, is_st=bool(row and row.is_st)),
+        ratio=limit_ratio(info.board, info.kind, is_st=bool(row and row.is_st), symbol=symbol),
         list_date=row.list_date if row else None,
         today=now.date(),
         closed_today=now.time() >= AFTERNOON[1],

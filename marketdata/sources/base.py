@@ -102,7 +102,8 @@ class Tick:
 
     @property
     def change(self) -> float | None:
-        return round(self.price - self.prev_close, 2) if self.prev_close is not None else None
+        # Three decimals: an ETF's 0.001 tick (a difference of two 0.01 prices is unchanged by it).
+        return round(self.price - self.prev_close, 3) if self.prev_close is not None else None
 
     @property
     def change_pct(self) -> float | None:

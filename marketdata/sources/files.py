@@ -36,7 +36,7 @@ from marketdata.sources.base import (
     in_event_loop,
     validate_period,
 )
-from marketdata.symbols import limit_prices, limit_ratio
+from marketdata.symbols import limit_prices, limit_ratio, tick_size
 
 
 class PeriodNotAvailable(SourceError):
@@ -110,8 +110,10 @@ class FilesSource(DataSource):
             # The day before's close, or unknown: a symbol's first bar has none (its open is not one).
             prev = float(last_two[1].close) if len(last_two) > 1 else None
             row = instruments.get(symbol)
-            ratio = limit_ratio(row.board, row.kind, is_st=row.is_st) if row else None
-            up, down = limit_prices(prev, ratio) if prev is not None and ratio is not None else (None, None)
+            ratio = limit_ratio(row.board, row.kind, is_st=row.is_st, symbol=symbol) if row else None
+            tick = tick_size(row.kind) if row else None
+            known = prev is not None and ratio is not None and tick is not None
+            up, down = limit_prices(prev, ratio, tick) if known else (None, None)  # type: ignore[arg-type]
             ticks[symbol] = Tick(
                 symbol=symbol, time=bar.time, trading_day=bar.trading_day, price=float(bar.close),
                 open=float(bar.open), high=float(bar.high), low=float(bar.low), prev_close=prev, volume=bar.volume,

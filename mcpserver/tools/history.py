@@ -13,6 +13,7 @@ from marketdata.models import Instrument
 from marketdata.selectors import HISTORY_MAX_SYMBOLS, history_bars, trading_calendar
 from marketdata.selectors.common import source_identity
 from marketdata.serializers import HistoryQuery, TradingDatesQuery
+from marketdata.symbols import price_digits
 from mcpserver.paging import paginate
 from mcpserver.results import run
 from mcpserver.summary import history_summary
@@ -60,7 +61,13 @@ def _history(arguments: dict[str, Any], max_rows: int, cursor: str | None) -> di
         "source": result.source,
         "paging": page.describe(),
         "summary": {
-            symbol: history_summary(rows, period=result.period, adjust=query["adjust"], limit_ratio=ratios.get(symbol))
+            symbol: history_summary(
+                rows,
+                period=result.period,
+                adjust=query["adjust"],
+                limit_ratio=ratios.get(symbol),
+                tick=Decimal(1).scaleb(-price_digits(symbol)),
+            )
             for symbol, rows in result.data.items()
         },
     }

@@ -39,6 +39,10 @@
   function fmt(value, digits) {
     return value === null || value === undefined ? "—" : Number(value).toFixed(digits);
   }
+  // Decimals of a price: an ETF (51x/56x/58x.SH, 159xxx.SZ) quotes on a 0.001 tick, the rest on 0.01.
+  function digitsOf(symbol) {
+    return /^(5[168][0-9]{4}\.SH|159[0-9]{3}\.SZ)$/.test(symbol || "") ? 3 : 2;
+  }
   function fmtVolume(value) {
     if (value === null || value === undefined) return "—";
     return value >= 1e8 ? (value / 1e8).toFixed(2) + " 亿" : value >= 1e4 ? (value / 1e4).toFixed(1) + " 万" : String(value);
@@ -66,7 +70,7 @@
     const sign = quote.change > 0 ? "up" : quote.change < 0 ? "down" : "flat";
     const price = tr.querySelector("[data-field=price]");
     const change = tr.querySelector("[data-field=change_pct]");
-    if (quote.price !== undefined) price.textContent = fmt(quote.price, 2);
+    if (quote.price !== undefined) price.textContent = fmt(quote.price, digitsOf(quote.symbol));
     if (quote.change_pct !== undefined) change.textContent = quote.change_pct === null ? "—" : (quote.change_pct > 0 ? "+" : "") + fmt(quote.change_pct, 2) + "%";
     [price, change].forEach((el) => { el.classList.remove("up", "down", "flat"); el.classList.add(sign); });
     if (quote.volume !== undefined) tr.querySelector("[data-field=volume]").textContent = fmtVolume(quote.volume);
@@ -218,14 +222,15 @@
       const item = body.data[symbol];
       const book = item.orderbook || { bids: [], asks: [] };
       const prev = item.basic && item.basic.price;
+      const digits = digitsOf(symbol);
       const rowsHtml = [];
       rowsHtml.push("<tr><th></th><th class=\"num\">price</th><th class=\"num\">volume</th></tr>");
       for (let i = Math.min(depth, book.asks.length) - 1; i >= 0; i--) {
-        rowsHtml.push("<tr data-side=\"ask\"><td>卖" + (i + 1) + "</td><td class=\"num ask\">" + fmt(book.asks[i].price, 2) + "</td><td class=\"num\">" + book.asks[i].volume + "</td></tr>");
+        rowsHtml.push("<tr data-side=\"ask\"><td>卖" + (i + 1) + "</td><td class=\"num ask\">" + fmt(book.asks[i].price, digits) + "</td><td class=\"num\">" + book.asks[i].volume + "</td></tr>");
       }
-      rowsHtml.push("<tr><td>last</td><td class=\"num\"><b>" + fmt(prev, 2) + "</b></td><td></td></tr>");
+      rowsHtml.push("<tr><td>last</td><td class=\"num\"><b>" + fmt(prev, digits) + "</b></td><td></td></tr>");
       for (let i = 0; i < Math.min(depth, book.bids.length); i++) {
-        rowsHtml.push("<tr data-side=\"bid\"><td>买" + (i + 1) + "</td><td class=\"num bid\">" + fmt(book.bids[i].price, 2) + "</td><td class=\"num\">" + book.bids[i].volume + "</td></tr>");
+        rowsHtml.push("<tr data-side=\"bid\"><td>买" + (i + 1) + "</td><td class=\"num bid\">" + fmt(book.bids[i].price, digits) + "</td><td class=\"num\">" + book.bids[i].volume + "</td></tr>");
       }
       if (!book.asks.length && !book.bids.length) rowsHtml.push("<tr><td colspan=\"3\">no book (an index, a suspended stock, or end-of-day data)</td></tr>");
       $("[data-testid=orderbook]").innerHTML = rowsHtml.join("");
@@ -236,8 +241,15 @@
   }
 
   // ---- selection and toggles ----
+  function chartPrecision(symbol) {
+    const digits = digitsOf(symbol);
+    const priceFormat = { type: "price", precision: digits, minMove: Math.pow(10, -digits) };
+    if (intradayLine) intradayLine.applyOptions({ priceFormat: priceFormat });
+    if (candles) candles.applyOptions({ priceFormat: priceFormat });
+  }
   function select(symbol) {
     selected = symbol;
+    chartPrecision(symbol);
     Object.values(rows).forEach((tr) => tr.classList.toggle("selected", tr.dataset.symbol === symbol));
     ["book-symbol", "intraday-symbol", "kline-symbol"].forEach((id) => text("[data-testid=" + id + "]", symbol));
     const url = new URL(location.href);
@@ -274,6 +286,7 @@
   });
 
   if (selected) {
+    chartPrecision(selected);
     bookLoad();
     klineLoad();
     setInterval(bookLoad, 3000);

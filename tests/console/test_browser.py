@@ -233,3 +233,23 @@ def test_console_counts_the_market_pages_connection(session: Any) -> None:
     assert errors.messages == [] and console_errors.messages == []
     market.close()
     console.close()
+
+
+def test_an_etf_shows_its_0_001_tick_and_an_index_no_book(session: Any) -> None:
+    """510300.SH quotes on 0.001: the watchlist and its order book show three decimals; 000001.SH has no book."""
+    page, errors = _page(session)
+    page.goto("/console/market/?symbols=510300.SH,000001.SH&symbol=510300.SH")
+    page.wait_for_function(
+        "() => /^\\d+\\.\\d{3}$/.test(document.querySelector(\"tr[data-symbol='510300.SH'] [data-field=price]\")"
+        ".textContent)",
+        timeout=TIMEOUT_MS,
+    )
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=orderbook] tr[data-side=bid]').length > 0")
+    prices = page.locator("[data-testid=orderbook] td.num.bid").all_inner_texts()
+    assert prices and all(re.fullmatch(r"\d+\.\d{3}", p) for p in prices), prices
+    page.click("tr[data-symbol='000001.SH']")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=orderbook]').textContent.includes('no book')", timeout=TIMEOUT_MS
+    )
+    assert errors.messages == []
+    page.close()

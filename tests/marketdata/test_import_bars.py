@@ -177,6 +177,20 @@ def test_the_limit_is_checked_against_the_bar_already_imported(calendar: None, t
 
 
 @pytest.mark.django_db
+def test_an_etf_has_the_limit_of_what_it_tracks(calendar: None, tmp_path: Path) -> None:
+    chinext = tmp_path / "159915.SZ_daily.csv"  # 创业板ETF: ±20 %, on its 0.001 tick
+    chinext.write_text(HEADER + "2024-01-02,2.000,2.000,2.000,2.000,100\n2024-01-03,2.000,2.300,2.000,2.300,100\n")
+    call_command("import_bars", str(chinext))
+    main = tmp_path / "510300.SH_daily.csv"  # 沪深300ETF: ±10 %
+    main.write_text(HEADER + "2024-01-02,3.500,3.500,3.500,3.500,100\n2024-01-03,3.500,3.900,3.500,3.900,100\n")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_bars", str(main))
+    message = str(caught.value)
+    assert ("510300.SH_daily.csv:3: close 3.900 is outside the daily limit of 上海主板 ETF (±10%: 3.150 to "
+            "3.850 after the previous close 3.500)") in message  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_the_shared_files_pass_every_check(calendar: None) -> None:
     call_command("import_bars", str(SHARED), str(shared_data() / "600000.SH_2023_2024_daily.csv"))
     assert Bar.objects.count() == 968

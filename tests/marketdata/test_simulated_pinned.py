@@ -31,12 +31,19 @@ PHASES = (
 # the others at 0.1-0.6 % of their float a day instead of 0.3-2 %), which moves volumes, turnovers
 # and book sizes. Before: ticks c74dc635397f595e, ticks_depth5 42f1ec9dcf449c6e, trades
 # e53fe9b3327c2bfb, bars f289f9ad794a374d, replay 6be2add542a28b92.
+# Re-pinned deliberately again (issue 14, the more honest market): ETFs on the 0.001 tick following
+# their index, index levels and volumes near the real ones, spreads by liquidity (600519.SH's book
+# is now ~29 ticks wide; one-tick books such as 000001.SZ's are unchanged), and the closing call
+# (14:57-15:00 has no continuous trade, 14:58:31 shows the last trade and the auction's book, the
+# 15:00 match sets the close; 000001.SZ's daily bar keeps its prices, its turnover moves by the
+# three minutes now matched at the close). Before: ticks 7bb33807e38a19a2, ticks_depth5
+# 009629425cbbd355, trades f733d745e6bb3690, bars 102a9fbc10a1b1ee, replay 63b8d8654d9ec8a0.
 EXPECTED = {
-    "ticks": "7bb33807e38a19a2",
-    "ticks_depth5": "009629425cbbd355",
-    "trades": "f733d745e6bb3690",
-    "bars": "102a9fbc10a1b1ee",
-    "replay": "63b8d8654d9ec8a0",
+    "ticks": "0451e93dcc5b99cc",
+    "ticks_depth5": "b18c89b5876d444f",
+    "trades": "e76daa473207ea9c",
+    "bars": "6082b448106e7add",
+    "replay": "c0b78cf55a6f90d6",
 }
 
 
@@ -91,11 +98,15 @@ def test_pinned_values(calendar: None) -> None:
         197500,
         298166029.0,
     )
-    assert tick.bids[:3] == (Level(1510.91, 100), Level(1510.9, 1400), Level(1510.89, 300))
-    assert tick.asks[:3] == (Level(1510.92, 1100), Level(1510.93, 800), Level(1510.94, 1400))
+    # A high-priced name's book: the last trade at the bid, the ask 29 ticks above, levels 1-3 ticks apart.
+    assert tick.bids[:3] == (Level(1510.91, 100), Level(1510.89, 1400), Level(1510.88, 300))
+    assert tick.asks[:3] == (Level(1511.2, 1100), Level(1511.23, 800), Level(1511.25, 1400))
     assert (len(tick.bids), len(tick.asks), tick.status) == (20, 20, TickStatus.TRADING)
     index = sim.ticks_at(["000300.SH"], at(DAY, 14, 58, 31))["000300.SH"]
-    assert (index.price, index.volume, index.turnover, index.bids) == (2398.15, 13961144600, 167533735200.0, ())
+    assert (index.price, index.volume, index.turnover, index.bids) == (3202.34, 15661341100, 281904139800.0, ())
+    etf = sim.ticks_at(["510300.SH"], at(DAY, 10, 0, 7))["510300.SH"]
+    assert (etf.price, etf.prev_close, etf.limit_up, etf.limit_down) == (3.196, 3.228, 3.551, 2.905)
+    assert (etf.bids[0].price, etf.asks[0].price) == (3.196, 3.197)
     (daily,) = sim.bars("000001.SZ", period="1d", start=DAY, end=DAY)
     assert (daily.open, daily.high, daily.low, daily.close, daily.volume, daily.turnover) == (
         17.82,
@@ -103,5 +114,5 @@ def test_pinned_values(calendar: None) -> None:
         17.34,
         17.39,
         108491600,  # the real 2024 median is 120,076,630 (../shared/data)
-        1918690105.0,
+        1918678852.0,
     )

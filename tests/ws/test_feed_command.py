@@ -59,9 +59,11 @@ def test_poll_once_prints_what_the_poll_did(replay_source: None) -> None:
     asyncio.run(get_store().touch([symbol]))
     out = io.StringIO()
     call_command("feed", "--once", stdout=out)
-    assert json.loads(out.getvalue()) == {
+    printed = json.loads(out.getvalue())
+    # The replay loops a session every 4 wall-clock hours; its last 3 minutes are the closing call.
+    assert printed.pop("phase") in ("continuous", "closing_auction")
+    assert printed == {
         "ran": True,
-        "phase": "continuous",
         "symbols": 1,
         "published": 1,
         "dropped": 0,

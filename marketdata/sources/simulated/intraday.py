@@ -4,7 +4,13 @@ Each minute is traded in 20 steps of 3 seconds (the feed's poll interval). Withi
 price runs open -> low -> high -> close (or open -> high -> low -> close on a down minute), so the
 minute's high and low are really touched and a tick's running high/low never anticipates the
 future. Volume is in lots of 100 shares, split evenly over the steps; turnover is the exact sum of
-step volume times step price, so a day's bar is exactly the aggregate of its minutes.
+step volume times step price, so a day's bar is exactly the aggregate of its minutes. Prices are
+integers in units of the instrument's tick (`Profile.scale` per CNY: cents, or an ETF's 0.001).
+
+The closing call auction (14:57-15:00, both exchanges; SSE since 2018): minutes 237-239 have no
+continuous trade. Their steps hold the indicative closing price (moving from the last trade to
+the close), the 14:58 and 14:59 bars are flat at the last trade with no volume, and the 15:00 bar
+is the one closing match: open = high = low = close, the volume of the three minutes.
 """
 
 from __future__ import annotations
@@ -38,12 +44,12 @@ _FROM = np.array([a for _, a, _ in _WEIGHTS])
 _TO = np.array([b for _, _, b in _WEIGHTS])
 _STEP_INDEX = np.arange(STEPS)
 _FRACTION = np.arange(1, MINUTES_PER_DAY + 1) / MINUTES_PER_DAY
-_INDEX_PRICE_PER_SHARE = 12.0  # index turnover: constituent shares times a typical price
+CLOSE_CALL = MINUTES_PER_DAY - 3  # minute 237 (14:57): the closing call auction starts
 
 
 @dataclass(frozen=True, slots=True)
 class DayData:
-    """Minute bars in cents and lots; turnover in CNY."""
+    """Minute bars in price units (the tick) and lots; turnover in CNY."""
 
     day: date
     open: np.ndarray
@@ -53,7 +59,8 @@ class DayData:
     lots: np.ndarray  # lots traded per minute (minute 0 includes the call auction)
     turnover: np.ndarray
     auction_lots: int
-    # Every step's price (240 x 20 cents), so a snapshot or a trade is a lookup, not a recomputation.
+    # Every step's price (240 x 20 units), so a snapshot or a trade is a lookup, not a recomputation;
+    # in the closing call (minutes 237-239) the indicative closing price.
     prices: np.ndarray
     # Running values at the end of each minute, so a snapshot is a lookup, not a reduction.
     run_high: np.ndarray
@@ -64,8 +71,18 @@ class DayData:
     def step_price(self, minute: int, step: int) -> int:
         return int(self.prices[minute, step])
 
+    @property
+    def last_trade(self) -> int:
+        """The price of the last continuous trade (14:56:57), what the closing call starts from."""
+        return int(self.close[CLOSE_CALL - 1])
+
+    @property
+    def close_lots(self) -> int:
+        """Lots of the one closing match at 15:00."""
+        return int(self.lots[-1])
+
     def step_lots(self, minute: int, step: int) -> int:
-        """Lots traded in one step; the call auction's lots are the first step of the day."""
+        """Lots traded in one continuous step; the call auction's lots are the first step of the day."""
         lots = int(self.lots[minute]) - (self.auction_lots if minute == 0 else 0)
         share = lots // STEPS + (1 if step < lots % STEPS else 0)
         return share + (self.auction_lots if minute == 0 and step == 0 else 0)
@@ -74,7 +91,7 @@ class DayData:
 def build_day(
     profile: Profile, seed: int, day: date, prev: int, close: int, low_limit: int, high_limit: int
 ) -> DayData:
-    """The day's minutes, from the previous close (cents) to the close the daily path set."""
+    """The day's minutes, from the previous close (price units) to the close the daily path set."""
     draw = rng(seed, profile.symbol, day.isoformat(), "day")
     vol = profile.volatility
     opened = int(np.clip(round(prev * math.exp(draw.normal(0, 0.3 * vol))), low_limit, high_limit))
@@ -91,6 +108,15 @@ def build_day(
     lows = np.clip(np.rint(lows), low_limit, np.minimum(opens, closes)).astype(np.int64)
     lots, auction = _volumes(profile, draw)
     prices = _step_prices(opens, highs, lows, closes)
+    # The closing call: no trade from 14:57, the three minutes' volume matched at the close at 15:00.
+    last = int(closes[CLOSE_CALL - 1])
+    for bars in (opens, highs, lows, closes):
+        bars[CLOSE_CALL:-1] = last
+        bars[-1] = close
+    lots[-1] = int(lots[CLOSE_CALL:].sum())
+    lots[CLOSE_CALL:-1] = 0
+    call = np.arange(1, 3 * STEPS + 1) / (3 * STEPS)
+    prices[CLOSE_CALL:] = np.rint(last + (close - last) * call).reshape(3, STEPS)
     turnover = _turnover(profile, prices, lots, auction)
     return DayData(day, opens, highs, lows, closes, lots, turnover, auction, prices,
                    np.maximum.accumulate(highs), np.minimum.accumulate(lows),
@@ -117,11 +143,14 @@ def _step_prices(opens: np.ndarray, highs: np.ndarray, lows: np.ndarray, closes:
 
 
 def _turnover(profile: Profile, prices: np.ndarray, lots: np.ndarray, auction: int) -> np.ndarray:
-    """CNY per minute: sum over steps of (lots x 100 shares) x (price in cents / 100) = lots x cents."""
+    """CNY per minute: sum over steps of (lots x 100 shares) x (price units / scale); the 15:00
+    minute is its one closing match (lots x the close)."""
     if profile.info.kind == "index":
-        return lots * 100 * _INDEX_PRICE_PER_SHARE
+        return lots * 100 * profile.index_price_per_share
     continuous = lots.copy()
     continuous[0] -= auction
     step_lots = continuous[:, None] // STEPS + ((continuous % STEPS)[:, None] > _STEP_INDEX)
     step_lots[0, 0] += auction
-    return (step_lots * prices).sum(axis=1).astype(np.float64)
+    units = (step_lots * prices).sum(axis=1)
+    units[-1] = lots[-1] * prices[-1, -1]
+    return units.astype(np.float64) * (100 / profile.scale)

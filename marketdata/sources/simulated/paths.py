@@ -40,22 +40,23 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class YearPath:
-    """One symbol's trading days of one year, prices in cents."""
+    """One symbol's trading days of one year, prices in units of its tick (cents; an ETF's 0.001)."""
 
     days: tuple[date, ...]
     prev_close: tuple[int, ...]  # the ex-rights reference on ex-dates
     close: tuple[int, ...]
     suspended: tuple[bool, ...]
-    cash: dict[date, int]  # ex-date -> cash dividend per share, cents
+    cash: dict[date, int]  # ex-date -> cash dividend per share, in price units
 
     def index(self, day: date) -> int | None:
         position = bisect_right(self.days, day) - 1
         return position if position >= 0 and self.days[position] == day else None
 
 
-def limits(prev_cents: int, percent: int) -> tuple[int, int]:
-    """(limit_down, limit_up) in cents: round(prev*(1±ratio), 2), halves rounded up."""
-    return (prev_cents * (100 - percent) + 50) // 100, (prev_cents * (100 + percent) + 50) // 100
+def limits(prev: int, percent: int) -> tuple[int, int]:
+    """(limit_down, limit_up) in price units (the tick): prev*(1±ratio) to the tick, halves rounded up,
+    as `symbols.limit_prices_decimal` does (integers, so exact on either grid)."""
+    return (prev * (100 - percent) + 50) // 100, (prev * (100 + percent) + 50) // 100
 
 
 @lru_cache(maxsize=256)
@@ -84,8 +85,8 @@ class PathModel:
 
     def _anchors(self, profile: Profile) -> tuple[float, ...]:
         """Log price anchors at the start of each year from the listing year: an AR(1) around the base."""
-        first = profile.info.list_date.year if profile.info.list_date else 1991
-        shocks = rng(self.seed, profile.symbol, "anchors").normal(0, profile.anchor_spread, _LAST_YEAR - first + 2)
+        first = profile.first_year
+        shocks = rng(self.seed, profile.key, "anchors").normal(0, profile.anchor_spread, _LAST_YEAR - first + 2)
         level, values, deviation = math.log(profile.base_price), [], 0.0
         for shock in shocks:
             deviation = 0.6 * deviation + float(shock)
@@ -93,7 +94,7 @@ class PathModel:
         return tuple(values)
 
     def anchor(self, profile: Profile, year: int) -> float:
-        first = profile.info.list_date.year if profile.info.list_date else 1991
+        first = profile.first_year
         values = self.anchors(profile)
         return values[min(max(year - first, 0), len(values) - 1)]
 
@@ -135,12 +136,12 @@ class PathModel:
     def _latent(self, profile: Profile, year: int) -> tuple[list[float], list[bool]]:
         """(log prices, suspended flags) per weekday of `year`, bridged from this year's anchor to the next."""
         n = len(weekdays(year))
-        draw = rng(self.seed, profile.symbol, year, "walk")
+        draw = rng(self.seed, profile.key, year, "walk")
         returns = draw.normal(0.0, profile.volatility, n)
         events = draw.random(n)
         halts = draw.random(n)
         returns[-_QUIET_TAIL:] *= 0.5
-        if profile.ratio is not None:
+        if profile.ratio is not None and profile.has_actions:  # stocks; an ETF moves with its index
             body = slice(0, n - _QUIET_TAIL)
             returns[body] = np.where(events[body] < 0.006, math.log(1 + float(profile.ratio)) + 0.02, returns[body])
             returns[body] = np.where(events[body] > 0.996, math.log(1 - float(profile.ratio)) - 0.02, returns[body])
@@ -152,10 +153,10 @@ class PathModel:
         return bridge.tolist(), suspended.tolist()
 
     def _target(self, profile: Profile, day: date) -> int:
-        """The unclipped close (cents) the walk points at on `day`."""
+        """The unclipped close (price units) the walk points at on `day`."""
         bridge, _ = self.latent(profile, day.year)
         position = max(bisect_right(weekdays(day.year), day) - 1, 0)
-        return _cents(bridge[position] + self.log_factor(profile, day))
+        return _units(bridge[position] + self.log_factor(profile, day), profile.scale)
 
     def _year_start(self, profile: Profile, year: int, first: date) -> int:
         """The previous close of the year's first trading day: last year's pinned final close, or the IPO reference."""
@@ -163,7 +164,7 @@ class PathModel:
         listed = profile.info.list_date
         if previous and (listed is None or previous[-1] >= listed):
             return self._target(profile, previous[-1])
-        return _cents(self.anchor(profile, year) + self.log_factor(profile, first))
+        return _units(self.anchor(profile, year) + self.log_factor(profile, first), profile.scale)
 
     def _year(self, profile: Profile, year: int) -> YearPath:
         listed = profile.info.list_date or date(1990, 12, 19)
@@ -178,7 +179,8 @@ class PathModel:
         positions = [lookup[day] if day in lookup else max(bisect_right(all_weekdays, day) - 1, 0) for day in days]
         offset, actions = self._year_offset(profile, year), self.actions_of_year(profile, year)
         factors = [_log_factor(offset, actions, day) for day in days] if actions else [offset] * len(days)
-        targets = [max(1, round(exp(bridge[p] + f) * 100)) for p, f in zip(positions, factors, strict=True)]
+        scale = profile.scale
+        targets = [max(1, round(exp(bridge[p] + f) * scale)) for p, f in zip(positions, factors, strict=True)]
         suspended = [halted[p] for p in positions]
         suspended[0] = False
         prev = self._year_start(profile, year, days[0])
@@ -217,5 +219,5 @@ def _log_factor(offset: float, actions: tuple[Action, ...], day: date) -> float:
     return offset + sum(a.log_factor for a in actions if a.ex_date <= day)
 
 
-def _cents(log_price: float) -> int:
-    return max(1, round(math.exp(log_price) * 100))
+def _units(log_price: float, scale: int) -> int:
+    return max(1, round(math.exp(log_price) * scale))

@@ -39,7 +39,15 @@ from marketdata.sources.base import (
 from marketdata.sources.simulated.calendar import ProvisionalCalendar
 from marketdata.sources.simulated.intraday import DayData, build_day
 from marketdata.sources.simulated.paths import PathModel, limits
-from marketdata.sources.simulated.ticks import AUCTION_STEPS, OPENED, DayPrices, Position, snapshot, trades_before
+from marketdata.sources.simulated.ticks import (
+    AUCTION_STEPS,
+    CLOSED,
+    OPENED,
+    DayPrices,
+    Position,
+    snapshot,
+    trades_before,
+)
 from marketdata.sources.simulated.universe import Profile, build_universe
 
 CLOCKS = ("real", "replay")
@@ -89,7 +97,7 @@ class SimulatedSource(DataSource):
 
     # --- days -----------------------------------------------------------------------------
     def day_prices(self, profile: Profile, day: date) -> DayPrices | None:
-        """The day's reference price, close and limits in cents; None if the symbol did not trade that day."""
+        """The day's reference price, close and limits in price units (the tick); None if the symbol did not trade."""
         return self._prices(profile, day)
 
     def _day_prices(self, profile: Profile, day: date) -> DayPrices | None:
@@ -156,7 +164,7 @@ class SimulatedSource(DataSource):
             previous = self.calendar.trading_days(market, day - timedelta(days=40), day - timedelta(days=1))
             if not previous:
                 return None
-            return Position(previous[-1], 239, 19), exchange_moment(previous[-1], AFTERNOON[1])
+            return Position(previous[-1], 239, CLOSED), exchange_moment(previous[-1], AFTERNOON[1])
         if wall < AUCTION_END:
             seconds = (local.minute - 15) * 60 + local.second
             step = min(seconds // _STEP_SECONDS, AUCTION_STEPS - 1)
@@ -166,7 +174,7 @@ class SimulatedSource(DataSource):
         if MORNING[1] <= wall < AFTERNOON[0]:
             return Position(day, 119, 19), exchange_moment(day, MORNING[1])
         if wall >= AFTERNOON[1]:
-            return Position(day, 239, 19), exchange_moment(day, AFTERNOON[1])
+            return Position(day, 239, CLOSED), exchange_moment(day, AFTERNOON[1])
         elapsed = int(continuous_seconds(moment))
         return Position(day, elapsed // 60, elapsed % 60 // _STEP_SECONDS), _floor(moment)
 
@@ -240,8 +248,9 @@ class SimulatedSource(DataSource):
             if values is None:
                 continue
             o, h, low, c, volume, turnover = values
+            s = profile.scale
             bars.append(Bar(profile.symbol, "1d", day, exchange_moment(day, AFTERNOON[1]),
-                            o / 100, h / 100, low / 100, c / 100, volume, turnover))  # fmt: skip
+                            o / s, h / s, low / s, c / s, volume, turnover))  # fmt: skip
         return bars
 
     def _intraday_bars(self, profile: Profile, period: str, start: date, end: date) -> list[Bar]:
@@ -251,10 +260,11 @@ class SimulatedSource(DataSource):
             data = self._day_data(profile, day)
             if data is None:
                 continue
-            opens = (data.open[::size] / 100).tolist()
-            closes = (data.close[size - 1 :: size] / 100).tolist()
-            highs = (data.high.reshape(-1, size).max(axis=1) / 100).tolist()
-            lows = (data.low.reshape(-1, size).min(axis=1) / 100).tolist()
+            s = profile.scale
+            opens = (data.open[::size] / s).tolist()
+            closes = (data.close[size - 1 :: size] / s).tolist()
+            highs = (data.high.reshape(-1, size).max(axis=1) / s).tolist()
+            lows = (data.low.reshape(-1, size).min(axis=1) / s).tolist()
             volumes = (data.lots.reshape(-1, size).sum(axis=1) * 100).tolist()
             turnovers = np.round(data.turnover.reshape(-1, size).sum(axis=1), 2).tolist()
             ends = trading_minutes(day)[size - 1 :: size]
@@ -275,9 +285,8 @@ class SimulatedSource(DataSource):
             cash = self.paths.year(profile, year).cash
             for action in self.paths.actions_of_year(profile, year):
                 if action.ex_date <= today and action.ex_date in cash:
-                    actions.append(
-                        CorporateAction(symbol, action.ex_date, cash[action.ex_date] / 100, action.share_ratio)
-                    )
+                    cash_per_share = cash[action.ex_date] / profile.scale
+                    actions.append(CorporateAction(symbol, action.ex_date, cash_per_share, action.share_ratio))
         return actions
 
     def health(self) -> SourceHealth:

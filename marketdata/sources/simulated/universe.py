@@ -48,6 +48,27 @@ class Profile:
     daily_volume: float  # typical shares per day
     ratio: Decimal | None  # daily limit ratio; None for indices
     anchor_spread: float  # standard deviation of the yearly anchors around base_price
+    # Price units per CNY: 100 (the 0.01 grid of stocks; index levels to 0.01 point) or 1000 (the
+    # 0.001 grid ETFs quote on). Every price of the source is an integer number of these units.
+    scale: int = 100
+    # The symbol whose draws drive the daily path and the year its anchors start: an ETF follows
+    # the index it tracks (510300.SH moves with 000300.SH), everything else its own draws.
+    path_key: str = ""
+    path_start: int = 0
+    index_price_per_share: float = 12.0  # an index's turnover: its volume times a typical constituent price
+
+    @property
+    def key(self) -> str:
+        return self.path_key or self.info.symbol
+
+    @property
+    def first_year(self) -> int:
+        return self.path_start or (self.info.list_date.year if self.info.list_date else 1991)
+
+    @property
+    def typical_turnover(self) -> float:
+        """CNY a typical day trades: what the book's spread and depth follow."""
+        return self.daily_volume * self.base_price
 
     @property
     def symbol(self) -> str:
@@ -137,19 +158,47 @@ FIXED: list[tuple[InstrumentInfo, float]] = [
         1256197800,
         1600.0,
     ),
-    _other("000001.SH", "上证指数", Kind.INDEX, Board.SH_MAIN, date(1991, 7, 15), 3100.0),
-    _other("399001.SZ", "深证成指", Kind.INDEX, Board.SZ_MAIN, date(1995, 1, 23), 10000.0),
-    _other("000300.SH", "沪深300", Kind.INDEX, Board.SH_MAIN, date(2005, 4, 8), 3700.0),
-    _other("000016.SH", "上证50", Kind.INDEX, Board.SH_MAIN, date(2004, 1, 2), 2500.0),
-    _other("399006.SZ", "创业板指", Kind.INDEX, Board.SZ_MAIN, date(2010, 6, 1), 2000.0),
-    _other("000688.SH", "科创50", Kind.INDEX, Board.SH_MAIN, date(2020, 7, 23), 900.0),
-    _other("899050.BJ", "北证50", Kind.INDEX, Board.BJ, date(2022, 11, 21), 1000.0),
-    _other("510300.SH", "沪深300ETF", Kind.ETF, Board.SH_MAIN, date(2012, 5, 28), 3.8),
-    _other("510050.SH", "上证50ETF", Kind.ETF, Board.SH_MAIN, date(2005, 2, 23), 2.6),
-    _other("159915.SZ", "创业板ETF", Kind.ETF, Board.SZ_MAIN, date(2011, 12, 9), 2.0),
-    _other("588000.SH", "科创50ETF", Kind.ETF, Board.SH_MAIN, date(2020, 11, 16), 1.0),
-    _other("159919.SZ", "沪深300ETF嘉实", Kind.ETF, Board.SZ_MAIN, date(2012, 5, 28), 3.9),
+    # Index levels are centred on their rounded 2024 year-end closes (上证指数 3351.76, 深证成指
+    # 10414.61, 沪深300 3934.91, 创业板指 2141.60; 上证50, 科创50, 北证50 rounded): the simulation
+    # stays in the range of the real levels instead of drifting to e.g. 2132 for 000001.SH.
+    _other("000001.SH", "上证指数", Kind.INDEX, Board.SH_MAIN, date(1991, 7, 15), 3350.0),
+    _other("399001.SZ", "深证成指", Kind.INDEX, Board.SZ_MAIN, date(1995, 1, 23), 10400.0),
+    _other("000300.SH", "沪深300", Kind.INDEX, Board.SH_MAIN, date(2005, 4, 8), 3935.0),
+    _other("000016.SH", "上证50", Kind.INDEX, Board.SH_MAIN, date(2004, 1, 2), 2650.0),
+    _other("399006.SZ", "创业板指", Kind.INDEX, Board.SZ_MAIN, date(2010, 6, 1), 2140.0),
+    _other("000688.SH", "科创50", Kind.INDEX, Board.SH_MAIN, date(2020, 7, 23), 1000.0),
+    _other("899050.BJ", "北证50", Kind.INDEX, Board.BJ, date(2022, 11, 21), 1200.0),
+    # ETFs: base prices are their index's level times the fund's unit ratio (price / index level).
+    _other("510300.SH", "沪深300ETF", Kind.ETF, Board.SH_MAIN, date(2012, 5, 28), 3935.0 * 0.001015),
+    _other("510050.SH", "上证50ETF", Kind.ETF, Board.SH_MAIN, date(2005, 2, 23), 2650.0 * 0.001),
+    _other("159915.SZ", "创业板ETF", Kind.ETF, Board.SZ_MAIN, date(2011, 12, 9), 2140.0 * 0.001),
+    _other("588000.SH", "科创50ETF", Kind.ETF, Board.SH_MAIN, date(2020, 11, 16), 1000.0 * 0.001),
+    _other("159919.SZ", "沪深300ETF嘉实", Kind.ETF, Board.SZ_MAIN, date(2012, 5, 28), 3935.0 * 0.00103),
 ]
+
+# What each named ETF tracks (it follows that index's daily path at its unit ratio).
+ETF_TRACKS = {
+    "510300.SH": "000300.SH",
+    "510050.SH": "000016.SH",
+    "159915.SZ": "399006.SZ",
+    "588000.SH": "000688.SH",
+    "159919.SZ": "000300.SH",
+}
+# Typical shares per day and the mean price per share of the turnover (CNY) of the named indices
+# and ETFs: plausible 2024 magnitudes (e.g. 上证指数 some 3-5e10 shares and 4,000亿 CNY a day;
+# 510300.SH some 5-10e8 shares), so index volumes are no longer 3-13x off the real ones.
+_INDEX_VOLUME = {
+    "000001.SH": (3.5e10, 11.0),
+    "399001.SZ": (4.5e10, 12.0),
+    "000300.SH": (1.5e10, 18.0),
+    "000016.SH": (3.0e9, 20.0),
+    "399006.SZ": (1.2e10, 20.0),
+    "000688.SH": (1.5e9, 45.0),
+    "899050.BJ": (6.0e8, 20.0),
+}
+_ETF_VOLUME = {"510300.SH": 7e8, "510050.SH": 4e8, "159915.SZ": 6e8, "588000.SH": 1.2e9, "159919.SZ": 1.5e8}
+_INDEX_VOLATILITY = 0.010  # daily; real broad indices move about 1 % a day
+_INDEX_ANCHOR_SPREAD = 0.04  # yearly anchors stay near the real level (stocks: 0.12)
 
 # board -> (share of generated stocks, code prefixes, first listing day, typical price)
 _BOARDS: dict[Board, tuple[float, tuple[str, ...], date, float]] = {
@@ -204,17 +253,25 @@ def build_universe(seed: int, size: int) -> list[Profile]:
 def _profile(info: InstrumentInfo, price: float, seed: int) -> Profile:
     draw = rng(seed, info.symbol, "profile")
     if info.kind == Kind.INDEX:
-        volume, volatility = 2e10 * draw.uniform(0.2, 1.0), 0.012
-    elif info.kind == Kind.ETF:
-        volume, volatility = 8e8 * draw.uniform(0.2, 1.0), 0.012
-    elif info.symbol in _REAL_DAILY_VOLUME:
+        typical, per_share = _INDEX_VOLUME.get(info.symbol, (1e10, 12.0))
+        volume = typical * draw.uniform(0.8, 1.25)
+        return Profile(info, market_of(info.symbol), price, _INDEX_VOLATILITY, volume, None, _INDEX_ANCHOR_SPREAD,
+                       index_price_per_share=per_share)  # fmt: skip
+    if info.kind == Kind.ETF:
+        volume = _ETF_VOLUME.get(info.symbol, 3e8) * draw.uniform(0.8, 1.25)
+        tracked = next((i for i, _ in FIXED if i.symbol == ETF_TRACKS.get(info.symbol)), None)
+        first = tracked.list_date.year if tracked is not None and tracked.list_date else 0
+        ratio = limit_ratio(info.board, info.kind, symbol=info.symbol)
+        return Profile(info, market_of(info.symbol), price, _INDEX_VOLATILITY, volume, ratio, _INDEX_ANCHOR_SPREAD,
+                       scale=1000, path_key=tracked.symbol if tracked else "", path_start=first)  # fmt: skip
+    if info.symbol in _REAL_DAILY_VOLUME:
         volume, volatility = _REAL_DAILY_VOLUME[info.symbol] * draw.uniform(0.8, 1.25), 0.018
     else:
         # Large caps turn over a fraction of a percent of their float a day (the shared files'
         # banks: 0.14 % and 0.62 %); the former 0.3-2 % made the named stocks 3-13x too busy.
         volume = float(info.float_shares or 1e9) * draw.uniform(0.001, 0.006)
         volatility = 0.018
-    ratio = limit_ratio(info.board, info.kind, is_st=info.is_st)
+    ratio = limit_ratio(info.board, info.kind, is_st=info.is_st, symbol=info.symbol)
     return Profile(info, market_of(info.symbol), price, volatility, volume, ratio, 0.12)
 
 

@@ -12,17 +12,18 @@ from typing import Any
 
 from marketdata.sessions import AFTERNOON, MORNING, SHANGHAI, exchange_moment, shanghai
 from marketdata.sources.base import Bar, CorporateAction, InstrumentInfo, Level, Tick, TickStatus
-from marketdata.symbols import InvalidSymbol, parse_symbol
+from marketdata.symbols import InvalidSymbol, parse_symbol, price_digits
 
 # Every instrument parse_symbol admits (stocks, indices, ETFs) trades in lots of 100 shares.
 SHARES_PER_LOT = 100
 BOOK_DEPTH = 5
 
 
-def price(value: Any) -> float:
-    """A vendor float with binary noise (11.370000000000001) on the 0.01 tick; NaN/None -> 0.0."""
+def price(value: Any, digits: int = 2) -> float:
+    """A vendor float with binary noise (11.370000000000001) on its tick; NaN/None -> 0.0. `digits`:
+    2 for stocks and index levels, 3 for an ETF's 0.001 tick (`symbols.price_digits`)."""
     number = _number(value)
-    return round(number, 2) if number is not None else 0.0
+    return round(number, digits) if number is not None else 0.0
 
 
 def shares(lots: Any) -> int:
@@ -65,23 +66,24 @@ def tick_time(raw: Mapping[str, Any]) -> datetime | None:
     return utc_from_timetag(tag) if isinstance(tag, str) and tag.strip() else None
 
 
-def book(prices: Sequence[Any] | None, lots: Sequence[Any] | None) -> tuple[Level, ...]:
+def book(prices: Sequence[Any] | None, lots: Sequence[Any] | None, digits: int = 2) -> tuple[Level, ...]:
     """Up to 5 levels; a 0 price means the level is empty (e.g. no asks at limit-up)."""
     levels = []
     for p, v in zip(list(prices or [])[:BOOK_DEPTH], list(lots or [])[:BOOK_DEPTH], strict=False):
-        if price(p) > 0:
-            levels.append(Level(price(p), shares(v)))
+        if price(p, digits) > 0:
+            levels.append(Level(price(p, digits), shares(v)))
     return tuple(levels)
 
 
 def tick(symbol: str, raw: Mapping[str, Any], limits: tuple[float, float] | None) -> Tick | None:
     """One get_full_tick / subscribe_whole_quote dict as a Tick; None when it carries no time."""
     moment = tick_time(raw)
-    prev_close = price(raw.get("lastClose"))
+    digits = price_digits(symbol)
+    prev_close = price(raw.get("lastClose"), digits)
     if moment is None or prev_close <= 0:
         return None
     # Before the first trade of the day lastPrice is 0: the last traded price is the previous close.
-    last = price(raw.get("lastPrice")) or prev_close
+    last = price(raw.get("lastPrice"), digits) or prev_close
     up, down = limits if limits else (None, None)
     status = TickStatus.TRADING
     if up is not None and last >= up:
@@ -90,19 +92,22 @@ def tick(symbol: str, raw: Mapping[str, Any], limits: tuple[float, float] | None
         status = TickStatus.LIMIT_DOWN
     return Tick(
         symbol=symbol, time=moment, trading_day=shanghai(moment).date(), price=last,
-        open=price(raw.get("open")), high=price(raw.get("high")), low=price(raw.get("low")), prev_close=prev_close,
-        volume=shares(raw.get("volume")), turnover=round(_number(raw.get("amount")) or 0.0, 2),
-        bids=book(raw.get("bidPrice"), raw.get("bidVol")), asks=book(raw.get("askPrice"), raw.get("askVol")),
+        open=price(raw.get("open"), digits), high=price(raw.get("high"), digits), low=price(raw.get("low"), digits),
+        prev_close=prev_close, volume=shares(raw.get("volume")), turnover=round(_number(raw.get("amount")) or 0.0, 2),
+        bids=book(raw.get("bidPrice"), raw.get("bidVol"), digits),
+        asks=book(raw.get("askPrice"), raw.get("askVol"), digits),
         status=status, limit_up=up, limit_down=down,
     )  # fmt: skip
 
 
-def limits_from_detail(detail: Mapping[str, Any] | None, prev_close: float) -> tuple[float, float] | None:
+def limits_from_detail(
+    detail: Mapping[str, Any] | None, prev_close: float, digits: int = 2
+) -> tuple[float, float] | None:
     """UpStopPrice/DownStopPrice, only when the detail is of the tick's day (its PreClose matches)."""
     if not detail:
         return None
-    up, down = price(detail.get("UpStopPrice")), price(detail.get("DownStopPrice"))
-    if up <= 0 or down <= 0 or price(detail.get("PreClose")) != prev_close:
+    up, down = price(detail.get("UpStopPrice"), digits), price(detail.get("DownStopPrice"), digits)
+    if up <= 0 or down <= 0 or price(detail.get("PreClose"), digits) != prev_close:
         return None
     return up, down
 
@@ -121,6 +126,7 @@ def instrument(symbol: str, detail: Mapping[str, Any]) -> InstrumentInfo:
 def bars(symbol: str, period: str, frame: Any) -> list[Bar]:
     """One get_market_data_ex DataFrame as unadjusted bars, oldest first (suspended/empty rows dropped)."""
     rows: list[Bar] = []
+    digits = price_digits(symbol)
     for index, row in zip(frame.index, frame.to_dict("records"), strict=True):
         if row.get("suspendFlag") == 1 or any(_number(row.get(k)) is None for k in ("open", "high", "low", "close")):
             continue
@@ -129,8 +135,9 @@ def bars(symbol: str, period: str, frame: Any) -> list[Bar]:
         end = exchange_moment(day, AFTERNOON[1]) if period == "1d" else moment
         amount = _number(row.get("amount"))
         turnover = round(amount, 2) if amount is not None else None
-        rows.append(Bar(symbol, period, day, end, price(row["open"]), price(row["high"]), price(row["low"]),
-                        price(row["close"]), shares(row.get("volume")), turnover))  # fmt: skip
+        rows.append(Bar(symbol, period, day, end, price(row["open"], digits), price(row["high"], digits),
+                        price(row["low"], digits), price(row["close"], digits), shares(row.get("volume")),
+                        turnover))  # fmt: skip
     rows.sort(key=lambda bar: bar.time)
     return rows if period == "1d" else _merge_auction(rows)
 

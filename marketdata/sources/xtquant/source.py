@@ -36,6 +36,7 @@ from marketdata.sources.base import (
     validate_period,
 )
 from marketdata.sources.xtquant import convert
+from marketdata.symbols import price_digits
 
 logger = logging.getLogger("argus.marketdata")
 
@@ -208,7 +209,8 @@ class XtQuantSource(DataSource):
             if code not in raw:
                 continue
             detail = self._details[code][1]
-            limits = convert.limits_from_detail(detail, convert.price(raw[code].get("lastClose")))
+            digits = price_digits(code)
+            limits = convert.limits_from_detail(detail, convert.price(raw[code].get("lastClose"), digits), digits)
             made = convert.tick(code, raw[code], limits)
             if made is not None:
                 ticks[code] = made
@@ -239,7 +241,9 @@ class XtQuantSource(DataSource):
                     continue
                 # Only cached limits here: this runs on xtquant's thread, where an RPC could deadlock.
                 cached = self._details.get(symbol)
-                limits = convert.limits_from_detail(cached[1] if cached else None, convert.price(raw.get("lastClose")))
+                digits = price_digits(symbol)
+                prev = convert.price(raw.get("lastClose"), digits)
+                limits = convert.limits_from_detail(cached[1] if cached else None, prev, digits)
                 made = convert.tick(symbol, raw, limits)
                 if made is not None:
                     ticks.append(made)
