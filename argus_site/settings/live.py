@@ -26,8 +26,8 @@ ARGUS_RECORDER_ENABLED = cfg.flag("ARGUS_RECORDER_ENABLED", True)
 ARGUS_RECORDER_DIR = cfg.text("ARGUS_RECORDER_DIR") or str(VAR_DIR / "recorder")
 # At most this many seconds of ticks are lost when the recording process is killed.
 ARGUS_RECORDER_FLUSH_SECONDS = cfg.number("ARGUS_RECORDER_FLUSH_SECONDS", 2.0, minimum=0.05)
-# Days kept (a recorded day older than this many calendar days is deleted) and the archive's disk bound (oldest days go first;
-# today is never deleted).
+# Days kept (a recorded day older than this many calendar days is deleted) and the archive's disk
+# bound (past it the oldest days go first; today is never deleted).
 ARGUS_RECORDER_RETENTION_DAYS = cfg.integer("ARGUS_RECORDER_RETENTION_DAYS", 30, minimum=1)
 ARGUS_RECORDER_MAX_MB = cfg.integer("ARGUS_RECORDER_MAX_MB", 5120, minimum=1)
 
