@@ -221,3 +221,34 @@ class RecordedTicksResponse(EnvelopeSchema):
     paging = PagingSchema()
     archive = ArchiveSchema()
     response_time_ms = _num()
+
+
+class CoverageGapSchema(serializers.Serializer):
+    start = serializers.CharField(help_text="HH:MM, start of the first missing minute (exchange time)")
+    to = serializers.CharField(help_text="HH:MM, end of the last missing minute (its 1-minute bar's stamp)")
+    minutes = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=["suspended", "not_recorded", "feed_down", "no_trade"])
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("start")  # `from` is a Python keyword
+        return fields
+
+
+class CoverageLedgerSchema(serializers.Serializer):
+    trading_day = serializers.DateField()
+    trading = serializers.BooleanField(help_text="false: the calendar says the market does not trade this day")
+    expected_minutes = serializers.IntegerField(help_text="trading minutes expected (240 a full day; today: so far)")
+    covered_minutes = serializers.IntegerField(help_text="minutes with at least one recorded tick")
+    missing_minutes = serializers.IntegerField()
+    pending_minutes = serializers.IntegerField(help_text="today's minutes that have not begun yet")
+    ticks = serializers.IntegerField(help_text="recorded ticks of the day")
+    gaps = CoverageGapSchema(many=True)
+    by_reason = serializers.DictField(child=serializers.IntegerField(), help_text="missing minutes per reason")
+    note = serializers.CharField(required=False)
+
+
+class CoverageResponse(EnvelopeSchema):
+    data = serializers.DictField(child=CoverageLedgerSchema(), help_text="keyed by symbol")  # type: ignore[assignment]
+    archive = ArchiveSchema()
+    response_time_ms = _num()

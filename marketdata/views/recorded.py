@@ -15,9 +15,10 @@ from rest_framework.views import APIView
 from core.envelope import success
 from core.renderers import dumps
 from marketdata.recorded import QUOTE_COLUMNS
-from marketdata.schemas import RecordedTicksResponse
+from marketdata.schemas import CoverageResponse, RecordedTicksResponse
+from marketdata.selectors.coverage import coverage_ledger
 from marketdata.selectors.recorded import RecordedResult, recorded_ticks
-from marketdata.serializers import RecordedTicksQuery
+from marketdata.serializers import CoverageQuery, RecordedTicksQuery
 from marketdata.views.common import ERROR_RESPONSES, JSON, Stopwatch, degraded_extra, parse_query
 
 CSV_COLUMNS = ("symbol", "seq", "trading_day", *[c for c in QUOTE_COLUMNS if c != "symbol"], "status")
@@ -92,3 +93,33 @@ class RecordedTicksView(APIView):
             name = f"recorded_ticks_{'_'.join(query['symbols'][:3])}_{query['date']}_{result.page.offset}.csv"
             return recorded_csv(result, name)
         return HttpResponse(dumps(recorded_envelope(result, response_time_ms=watch.ms())), content_type=JSON)
+
+
+class CoverageView(APIView):
+    @extend_schema(
+        operation_id="market_data_coverage",
+        tags=["market data"],
+        summary="Bar ledger: expected vs recorded 1-minute intervals (分钟覆盖)",
+        description=(
+            "Per symbol on `date`: the 1-minute intervals the calendar and sessions expect (240 on a "
+            "trading day, 09:30-11:30 and 13:00-15:00), how many saw at least one recorded tick, and "
+            "each gap with its reason: `suspended` (the symbol's status), `not_recorded` (no recorder "
+            "ran then, e.g. after a crash's last flush), `feed_down` (the recorder ran but the feed did "
+            "not poll), `no_trade` (the feed polled, the snapshot did not change). Today's minutes "
+            "that have not begun are `pending_minutes`, not missing."
+        ),
+        parameters=[CoverageQuery],
+        responses={(200, "application/json"): CoverageResponse, **ERROR_RESPONSES},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        watch = Stopwatch()
+        query = parse_query(CoverageQuery, request)
+        ledger = coverage_ledger(symbols=query["symbols"], day=query["date"])
+        body = success(
+            ledger["data"],
+            archive=ledger["archive"],
+            source=ledger["source"],
+            response_time_ms=watch.ms(),
+            **degraded_extra(),
+        )
+        return HttpResponse(dumps(body), content_type=JSON)
