@@ -2,8 +2,14 @@
 
 Layout under ARGUS_RECORDER_DIR (which may be a shared filesystem path):
 
-    <YYYY-MM-DD>/<symbol>/<writer>-<n>.parquet   one file per symbol per flush of one writer
+    <YYYY-MM-DD>/_segments/<writer>-<n>.parquet  one file per flush of one writer: every symbol, sorted
+    <YYYY-MM-DD>/<symbol>/<writer>-<n>.parquet   a writer's segments compacted, one file per symbol
     <YYYY-MM-DD>/_manifest/<writer>.json         that writer's account of the day, rewritten atomically
+
+A flush writes one segment (so a flush every 2 s of 2,000 symbols is one file, not 2,000 tiny
+ones); every ARGUS_RECORDER_COMPACT_SECONDS and at shutdown the writer rewrites its segments into
+per-symbol files and deletes them. Readers read both and drop duplicates by (epoch, seq), so a
+crash between writing a compacted file and deleting its segments shows every tick once.
 
 A writer is one recording process (streaming/recorder.py); its files never collide with another's,
 so a process that took the feed over (a restart, a Celery worker taking the lock) writes beside
@@ -35,6 +41,7 @@ from django.conf import settings
 from marketdata.sessions import AFTERNOON, MINUTES_PER_SESSION, MORNING, exchange_moment, shanghai
 
 MANIFEST_DIR = "_manifest"
+SEGMENT_DIR = "_segments"
 # One row per accepted tick: the quote shape, plus the stream's seq/epoch/day and its provenance.
 SCHEMA = pa.schema(
     [
@@ -87,15 +94,43 @@ def day_dir(day: date | str, root: Path | None = None) -> Path:
     return (root or archive_dir()) / (day if isinstance(day, str) else day.isoformat())
 
 
-def write_part(root: Path, day: str, symbol: str, writer: str, number: int, table: pa.Table) -> int:
-    """Write one flush's rows of one symbol (atomically: readers never see half a file); bytes written."""
-    folder = day_dir(day, root) / symbol
+def _write(folder: Path, name: str, table: pa.Table) -> Path:
+    """Write a Parquet file atomically (readers never see half a file)."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{writer}-{number:06d}.parquet"
-    partial = folder / f".{final.name}.tmp"
-    pq.write_table(table, partial, compression="zstd")
+    final = folder / name
+    partial = folder / f".{name}.tmp"
+    pq.write_table(table, partial, compression="zstd", row_group_size=65536)
     partial.replace(final)
-    return final.stat().st_size
+    return final
+
+
+def write_segment(root: Path, day: str, writer: str, number: int, table: pa.Table) -> int:
+    """One flush's rows of `day` (every symbol, sorted by symbol); bytes written."""
+    path = _write(day_dir(day, root) / SEGMENT_DIR, f"{writer}-{number:06d}.parquet", table)
+    return path.stat().st_size
+
+
+def compact(root: Path, day: str, writer: str, number: int) -> int:
+    """Rewrite `writer`'s segments of `day` as one file per symbol, then delete them; bytes written."""
+    folder = day_dir(day, root) / SEGMENT_DIR
+    segments = sorted(folder.glob(f"{writer}-*.parquet")) if folder.is_dir() else []
+    if not segments:
+        return 0
+    table = pa.concat_tables([pq.read_table(path, schema=SCHEMA) for path in segments])
+    # One pass: sorted by symbol (acceptance order kept within each), then a slice per symbol.
+    table = table.sort_by([("symbol", "ascending"), ("recorded_at", "ascending"), ("seq", "ascending")])
+    symbols = table.column("symbol").to_pylist()
+    written = 0
+    start = 0
+    for end in range(1, len(symbols) + 1):
+        if end == len(symbols) or symbols[end] != symbols[start]:
+            rows = table.slice(start, end - start)
+            path = _write(day_dir(day, root) / symbols[start], f"{writer}-{number:06d}.parquet", rows)
+            written += path.stat().st_size
+            start = end
+    for path in segments:  # only now: a crash before this leaves duplicates, which readers drop
+        path.unlink(missing_ok=True)
+    return written
 
 
 def write_manifest(root: Path, day: str, writer: str, manifest: dict[str, Any]) -> None:
@@ -149,17 +184,27 @@ def read_ticks(
     two writers of one day, e.g. before and after a restart, interleave by acceptance time).
     """
     folder = day_dir(day, root) / symbol
-    paths = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not paths:
-        return []
+    segments = day_dir(day, root) / SEGMENT_DIR
     tables = []
-    for path in paths:
+    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
         with contextlib.suppress(OSError, pa.ArrowInvalid):
             tables.append(pq.read_table(path, schema=SCHEMA))
+    for path in sorted(segments.glob("*.parquet")) if segments.is_dir() else ():
+        # FileNotFoundError: compacted meanwhile (its rows are in the symbol's files by then).
+        with contextlib.suppress(OSError, pa.ArrowInvalid):
+            tables.append(pq.read_table(path, schema=SCHEMA, filters=[("symbol", "=", symbol)]))
     if not tables:
         return []
     rows = pa.concat_tables(tables).to_pylist()
     rows.sort(key=lambda r: (r["recorded_at"], r["seq"]))
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for row in rows:  # a crash mid-compaction leaves a tick in a segment and a symbol file
+        key = (row["epoch"], row["seq"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(row)
+    rows = unique
     low = start.timestamp() if start is not None else None
     high = end.timestamp() if end is not None else None
     if low is not None or high is not None:
@@ -255,4 +300,9 @@ def iter_symbols(day: date | str, root: Path | None = None) -> Iterable[str]:
     folder = day_dir(day, root)
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name != MANIFEST_DIR)
+    symbols = {p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    segments = folder / SEGMENT_DIR
+    for path in sorted(segments.glob("*.parquet")) if segments.is_dir() else ():
+        with contextlib.suppress(OSError, pa.ArrowInvalid):
+            symbols.update(pq.read_table(path, columns=["symbol"]).column("symbol").to_pylist())
+    return sorted(symbols)

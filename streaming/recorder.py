@@ -1,8 +1,9 @@
 """The tick recorder: every tick the ingest accepts, appended to the Parquet archive by a background writer.
 
 The ingest pays a list append under a lock per batch (`record`); a daemon thread turns what piled
-up into one Parquet file per symbol and day every ARGUS_RECORDER_FLUSH_SECONDS, then rewrites the
-day's manifest of this writer atomically (marketdata/recorded.py describes the layout). So a
+up into one Parquet segment per day every ARGUS_RECORDER_FLUSH_SECONDS, then rewrites the day's
+manifest of this writer atomically, and every ARGUS_RECORDER_COMPACT_SECONDS (and at shutdown)
+rewrites its segments as one file per symbol (marketdata/recorded.py describes the layout). So a
 SIGKILL loses at most the last flush interval, and the manifest says where the archive ends.
 `close` (at interpreter exit, and from `manage.py feed` on its way out) flushes the rest and marks
 the manifests closed: nothing is lost on a clean shutdown.
@@ -63,7 +64,9 @@ class _Day:
 
 
 class Recorder:
-    def __init__(self, root: Path, *, flush_seconds: float, retention_days: int, max_bytes: int) -> None:
+    def __init__(
+        self, root: Path, *, flush_seconds: float, retention_days: int, max_bytes: int, compact_seconds: float = 600.0
+    ) -> None:
         self.root = root
         self.flush_seconds = flush_seconds
         self.retention_days = retention_days
@@ -80,6 +83,8 @@ class Recorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pruned_at = 0.0
+        self._compacted_at = time.monotonic()
+        self.compact_seconds = compact_seconds
         self.closed = False
         self.flushes = 0
 
@@ -148,10 +153,20 @@ class Recorder:
                     self._beats[:0] = beats
                     self._refused += refused
                 raise
-            for day in touched | (set(self._days) if closing else set()):
+            compacting = closing or time.monotonic() - self._compacted_at > self.compact_seconds
+            if compacting:
+                self._compact()
+            for day in touched | (set(self._days) if closing or compacting else set()):
                 self._write_manifest(self._days[day], closed=closing)
             self.flushes += 1
             return len(rows)
+
+    def _compact(self) -> None:
+        """This writer's segments of every day it wrote, rewritten per symbol (see marketdata/recorded.py)."""
+        self._compacted_at = time.monotonic()
+        for state in self._days.values():
+            self._part += 1
+            state.bytes += recorded.compact(self.root, state.day, self.writer, self._part)
 
     def _write(self, rows: list[Row], beats: list[float], refused: int) -> set[str]:
         grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -166,23 +181,30 @@ class Recorder:
             state.span(beat)
             state.fed_minutes.add(recorded.minute_index(moment))
             touched.add(state.day)
-        for (day, symbol), items in grouped.items():
+        days = sorted({day for day, _ in grouped})
+        for day in days:
+            keys = sorted(key for key in grouped if key[0] == day)
+            segment = [item for key in keys for item in grouped[key]]  # sorted by symbol, in order within
             self._part += 1
-            size = recorded.write_part(self.root, day, symbol, self.writer, self._part, recorded.table_of(items))
+            size = recorded.write_segment(self.root, day, self.writer, self._part, recorded.table_of(segment))
             state = self._day(day)
-            state.rows += len(items)
+            state.rows += len(segment)
             state.bytes += size
-            last = items[-1]
-            entry = state.symbols.setdefault(symbol, {"rows": 0})
-            entry.update(
-                rows=entry["rows"] + len(items),
-                last_seq=last["seq"],
-                last_timestamp=last["timestamp"],
-                epoch=last["epoch"],
-            )
-            for item in items:
-                state.span(item["ts"])
-                moment = datetime.fromtimestamp(item["ts"], clock.SHANGHAI)
+            for _, symbol in keys:
+                items = grouped[(day, symbol)]
+                last = items[-1]
+                entry = state.symbols.setdefault(symbol, {"rows": 0})
+                entry.update(
+                    rows=entry["rows"] + len(items),
+                    last_seq=last["seq"],
+                    last_timestamp=last["timestamp"],
+                    epoch=last["epoch"],
+                )
+            stamps = [item["ts"] for item in segment]
+            state.span(min(stamps))
+            state.span(max(stamps))
+            for minute in {int(ts) // 60 for ts in stamps}:  # each wall minute once, not each tick
+                moment = datetime.fromtimestamp(minute * 60, clock.SHANGHAI)
                 state.fed_minutes.add(recorded.minute_index(moment))
             touched.add(day)
         if refused:
@@ -268,6 +290,7 @@ def get_recorder() -> Recorder | None:
                     flush_seconds=settings.ARGUS_RECORDER_FLUSH_SECONDS,
                     retention_days=settings.ARGUS_RECORDER_RETENTION_DAYS,
                     max_bytes=settings.ARGUS_RECORDER_MAX_MB * 1024 * 1024,
+                    compact_seconds=settings.ARGUS_RECORDER_COMPACT_SECONDS,
                 )
     return _recorder
 

@@ -26,6 +26,9 @@ ARGUS_RECORDER_ENABLED = cfg.flag("ARGUS_RECORDER_ENABLED", True)
 ARGUS_RECORDER_DIR = cfg.text("ARGUS_RECORDER_DIR") or str(VAR_DIR / "recorder")
 # At most this many seconds of ticks are lost when the recording process is killed.
 ARGUS_RECORDER_FLUSH_SECONDS = cfg.number("ARGUS_RECORDER_FLUSH_SECONDS", 2.0, minimum=0.05)
+# Each flush writes one segment of every symbol; this often (and at shutdown) the segments are
+# rewritten as one file per symbol (a day's archive is then a few files per symbol, not thousands).
+ARGUS_RECORDER_COMPACT_SECONDS = cfg.number("ARGUS_RECORDER_COMPACT_SECONDS", 600.0, minimum=1.0)
 # Days kept (a recorded day older than this many calendar days is deleted) and the archive's disk
 # bound (past it the oldest days go first; today is never deleted).
 ARGUS_RECORDER_RETENTION_DAYS = cfg.integer("ARGUS_RECORDER_RETENTION_DAYS", 30, minimum=1)

@@ -97,3 +97,35 @@ def test_retention_deletes_old_days_then_the_oldest_over_the_disk_bound(tmp_path
     removed = recorded.prune(tmp_path, keep_days=7, max_bytes=1500, today="2024-01-12")
     assert removed == ["2024-01-10", "2024-01-11"]  # today is kept even over the bound
     assert recorded.recorded_days(tmp_path) == ["2024-01-12"]
+
+
+def test_flushes_write_one_segment_and_compaction_one_file_per_symbol(archive: Path, make_tick: Any) -> None:
+    recorder = get_recorder()
+    assert recorder is not None
+    for step in range(3):
+        ticks_ingest([make_tick("000001.SZ", step), make_tick("000002.SZ", step)])
+        recorder.flush()  # one segment per flush, both symbols in it
+    day = archive / "2024-01-15"
+    assert len(list((day / recorded.SEGMENT_DIR).glob("*.parquet"))) == 3
+    assert not (day / "000001.SZ").exists()
+    assert [r["seq"] for r in recorded.read_ticks("2024-01-15", "000001.SZ", root=archive)] == [1, 2, 3]
+    assert recorded.iter_symbols("2024-01-15", root=archive) == ["000001.SZ", "000002.SZ"]
+    recorder_close()  # compacts
+    assert not list((day / recorded.SEGMENT_DIR).glob("*.parquet"))
+    assert len(list((day / "000001.SZ").glob("*.parquet"))) == 1
+    assert [r["seq"] for r in recorded.read_ticks("2024-01-15", "000002.SZ", root=archive)] == [1, 2, 3]
+
+
+def test_a_crash_mid_compaction_shows_every_tick_once(archive: Path, make_tick: Any) -> None:
+    import shutil
+
+    recorder = get_recorder()
+    assert recorder is not None
+    ticks_ingest([make_tick("000001.SZ", step) for step in range(3)])
+    recorder.flush()
+    day = archive / "2024-01-15"
+    kept = archive.parent / "kept"
+    shutil.copytree(day / recorded.SEGMENT_DIR, kept)
+    recorder_close()
+    shutil.copytree(kept, day / recorded.SEGMENT_DIR, dirs_exist_ok=True)  # as if deleting them never happened
+    assert [r["seq"] for r in recorded.read_ticks("2024-01-15", "000001.SZ", root=archive)] == [1, 2, 3]
