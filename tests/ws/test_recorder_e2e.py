@@ -94,21 +94,27 @@ class Live:
     def __init__(self, base: str) -> None:
         self.pushes: list[tuple[float, dict[str, Any]]] = []
         self.done = threading.Event()
+        self.messages: list[dict[str, Any]] = []  # every other message (acks, errors), for failures
+        self.error: BaseException | None = None
         self.client = ArgusClient(base)
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        with contextlib.suppress(Exception):
+        try:
             for message in self.client.subscribe(SYMBOLS, reconnect=Backoff(max_attempts=0)):
                 if message["type"] == "market_data":
                     self.pushes.append((time.monotonic(), message["data"]))
+                else:
+                    self.messages.append(message)
+        except Exception as exc:  # the SIGKILL ends it
+            self.error = exc
         self.done.set()
 
     def wait_for(self, count: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while len(self.pushes) < count:
-            assert time.monotonic() < deadline, f"{len(self.pushes)} live pushes in {timeout} s"
+            assert time.monotonic() < deadline, (len(self.pushes), timeout, self.messages[-5:], self.error)
             time.sleep(0.1)
 
 
