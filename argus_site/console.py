@@ -201,7 +201,9 @@ def _recorder() -> dict[str, Any]:
     day = date.fromisoformat(days[-1])
     writers = recorded.manifests(day)
     symbols = list(recorded.iter_symbols(day))
-    figures["ledger"] = {s: symbol_ledger(day, s, writers)[0] for s in symbols[:CONSOLE_LEDGER_SYMBOLS]}
+    shown = symbols[:CONSOLE_LEDGER_SYMBOLS]
+    found = recorded.read_many(day, shown)
+    figures["ledger"] = {s: symbol_ledger(day, s, writers, found[s])[0] for s in shown}
     figures["symbols"] = len(symbols)
     figures["archive"] = archive_summary(day)
     return figures

@@ -178,38 +178,53 @@ def read_ticks(
     end: datetime | None = None,
     root: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """`symbol`'s recorded ticks of `day` with `start <= timestamp <= end`, in acceptance order.
+    """`symbol`'s recorded ticks of `day` with `start <= timestamp <= end`, in acceptance order."""
+    return read_many(day, [symbol], start=start, end=end, root=root)[symbol]
+
+
+def read_many(
+    day: date | str,
+    symbols: Sequence[str],
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    root: Path | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Each symbol's recorded ticks of `day` in the window, in acceptance order; each segment read once.
 
     Order: by when the ingest accepted them, then seq (one writer's rows are already in that order;
     two writers of one day, e.g. before and after a restart, interleave by acceptance time).
+    Segments are read before the symbols' files: a compaction between the two moves rows from the
+    first to the second, so a row is read twice (and dropped once) rather than missed.
     """
-    folder = day_dir(day, root) / symbol
+    wanted = list(dict.fromkeys(symbols))
+    tables: list[pa.Table] = []
     segments = day_dir(day, root) / SEGMENT_DIR
-    tables = []
-    for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
-        with contextlib.suppress(OSError, pa.ArrowInvalid):
-            tables.append(pq.read_table(path, schema=SCHEMA))
     for path in sorted(segments.glob("*.parquet")) if segments.is_dir() else ():
-        # FileNotFoundError: compacted meanwhile (its rows are in the symbol's files by then).
+        # FileNotFoundError: compacted meanwhile (its rows are in the symbols' files by then).
         with contextlib.suppress(OSError, pa.ArrowInvalid):
-            tables.append(pq.read_table(path, schema=SCHEMA, filters=[("symbol", "=", symbol)]))
+            tables.append(pq.read_table(path, schema=SCHEMA, filters=[("symbol", "in", wanted)]))
+    for symbol in wanted:
+        folder = day_dir(day, root) / symbol
+        for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else ():
+            with contextlib.suppress(OSError, pa.ArrowInvalid):
+                tables.append(pq.read_table(path, schema=SCHEMA))
+    found: dict[str, list[dict[str, Any]]] = {symbol: [] for symbol in wanted}
     if not tables:
-        return []
+        return found
     rows = pa.concat_tables(tables).to_pylist()
     rows.sort(key=lambda r: (r["recorded_at"], r["seq"]))
-    seen: set[tuple[str, int]] = set()
-    unique = []
-    for row in rows:  # a crash mid-compaction leaves a tick in a segment and a symbol file
-        key = (row["epoch"], row["seq"])
-        if key not in seen:
-            seen.add(key)
-            unique.append(row)
-    rows = unique
     low = start.timestamp() if start is not None else None
     high = end.timestamp() if end is not None else None
-    if low is not None or high is not None:
-        rows = [r for r in rows if (low is None or r["ts"] >= low) and (high is None or r["ts"] <= high)]
-    return rows
+    seen: set[tuple[str, str, int]] = set()
+    for row in rows:
+        key = (row["symbol"], row["epoch"], row["seq"])
+        if key in seen:  # a crash mid-compaction leaves a tick in a segment and a symbol file
+            continue
+        seen.add(key)
+        if (low is None or row["ts"] >= low) and (high is None or row["ts"] <= high):
+            found[row["symbol"]].append(row)
+    return found
 
 
 def quote_of(row: dict[str, Any]) -> dict[str, Any]:

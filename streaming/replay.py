@@ -243,7 +243,8 @@ def _ack(
 
 def load(day: date, symbols: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every recorded row of `symbols` on `day` in acceptance order, and the archive's summary (disk: a thread)."""
-    rows = [row for symbol in symbols for row in recorded.read_ticks(day, symbol)]
+    found = recorded.read_many(day, symbols)
+    rows = [row for symbol in symbols for row in found[symbol]]
     rows.sort(key=lambda r: (r["recorded_at"], r["seq"]))
     return rows, archive_summary(day)
 

@@ -49,10 +49,11 @@ def _trades(day: date, symbol: str) -> bool:
 
 
 def symbol_ledger(
-    day: date, symbol: str, writers: list[dict[str, Any]]
+    day: date, symbol: str, writers: list[dict[str, Any]], rows: list[dict[str, Any]] | None = None
 ) -> tuple[dict[str, Any], set[tuple[str, bool]]]:
-    """One symbol's ledger of `day` (and the sources its recorded ticks came from)."""
-    rows = recorded.read_ticks(day, symbol)
+    """One symbol's ledger of `day` (and the sources its recorded ticks came from); `rows`: its
+    recorded ticks when already read (read_many), else they are read here."""
+    rows = recorded.read_ticks(day, symbol) if rows is None else rows
     origins = {(row["source"] or "unknown", bool(row["simulated"])) for row in rows}
     if not _trades(day, symbol):
         return {
@@ -153,7 +154,8 @@ def coverage_ledger(*, symbols: Sequence[str], day: date) -> dict[str, Any]:
     writers = recorded.manifests(day)
     data: dict[str, Any] = {}
     origins: set[tuple[str, bool]] = set()
+    found = recorded.read_many(day, symbols)
     for symbol in symbols:
-        data[symbol], seen = symbol_ledger(day, symbol, writers)
+        data[symbol], seen = symbol_ledger(day, symbol, writers, found[symbol])
         origins |= seen
     return {"data": data, "archive": archive_summary(day), "source": recorded_provenance(origins, as_of=None, day=day)}

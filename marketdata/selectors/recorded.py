@@ -67,8 +67,9 @@ def recorded_ticks(
     flat: list[tuple[str, dict[str, Any]]] = []
     origins: set[tuple[str, bool]] = set()
     stamps: list[str] = []
+    found = recorded.read_many(day, symbols, start=first, end=last)
     for symbol in symbols:
-        for row in recorded.read_ticks(day, symbol, start=first, end=last):
+        for row in found[symbol]:
             quote = recorded.quote_of(row)
             quote["name"] = quote["name"] or names.get(symbol, "")
             flat.append((symbol, quote))
