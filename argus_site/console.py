@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -22,7 +22,10 @@ from django.conf import settings
 from cachemgr.models import CacheRule
 from cachemgr.services.stats import cache_counters, cache_stats
 from core import clock
+from marketdata import recorded
 from marketdata.calendar import db_calendar
+from marketdata.selectors.coverage import symbol_ledger
+from marketdata.selectors.recorded import archive_summary
 from marketdata.services.calendar import calendar_coverage
 from marketdata.sessions import phase_at, shanghai
 from marketdata.sources import get_source
@@ -178,6 +181,34 @@ def _calendar() -> dict[str, dict[str, Any]]:
     return calendar_coverage()
 
 
+CONSOLE_LEDGER_SYMBOLS = 20
+
+
+def _recorder() -> dict[str, Any]:
+    """The tick recorder: where it writes, the days kept, and the bar ledger of the latest recorded day
+    (its first CONSOLE_LEDGER_SYMBOLS symbols; GET /api/v1/market_data/coverage answers for any)."""
+    days = recorded.recorded_days()
+    figures: dict[str, Any] = {
+        "enabled": settings.ARGUS_RECORDER_ENABLED,
+        "dir": settings.ARGUS_RECORDER_DIR,
+        "days": days[-10:],
+        "day": days[-1] if days else None,
+        "ledger": {},
+        "archive": None,
+    }
+    if not days:
+        return figures
+    day = date.fromisoformat(days[-1])
+    writers = recorded.manifests(day)
+    symbols = list(recorded.iter_symbols(day))
+    shown = symbols[:CONSOLE_LEDGER_SYMBOLS]
+    found = recorded.read_many(day, shown)
+    figures["ledger"] = {s: symbol_ledger(day, s, writers, found[s])[0] for s in shown}
+    figures["symbols"] = len(symbols)
+    figures["archive"] = archive_summary(day)
+    return figures
+
+
 SECTIONS: dict[str, Callable[[], Any]] = {
     "market": _market,
     "feed": _feed,
@@ -188,6 +219,7 @@ SECTIONS: dict[str, Callable[[], Any]] = {
     "alerts": _alerts,
     "jobs": _jobs,
     "calendar": _calendar,
+    "recorder": _recorder,
 }
 
 

@@ -61,6 +61,11 @@ class Lifespan:
                     self._jobs.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await self._jobs
+                # The embedded feed's recorder: what it accepted goes to disk now (off the event
+                # loop); a poll still finishing meanwhile is flushed by the recorder's atexit hook.
+                from streaming.recorder import recorder_close
+
+                await asyncio.to_thread(recorder_close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["http_api.py", "ws_fanout.py", "cache_levels.py"]
+BENCHMARKS = ["http_api.py", "ws_fanout.py", "cache_levels.py", "recorder.py"]
 
 
 def main() -> int:

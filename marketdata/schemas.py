@@ -17,7 +17,12 @@ class ProvenanceSchema(serializers.Serializer):
         required=False,
         help_text="present (true) only for a replayed simulated session: every timestamp is the replayed moment",
     )
-    trading_day = serializers.DateField(required=False, help_text="with replayed: the trading day replayed")
+    trading_day = serializers.DateField(
+        required=False, help_text="with replayed or recorded: the trading day the data belongs to"
+    )
+    recorded = serializers.BooleanField(
+        required=False, help_text="present (true) for ticks read back from the tick recorder's archive"
+    )
 
 
 class EnvelopeSchema(serializers.Serializer):
@@ -169,3 +174,81 @@ class CalendarSchema(serializers.Serializer):
 
 class CalendarResponse(EnvelopeSchema):
     data = CalendarSchema()  # type: ignore[assignment]
+
+
+class RecordedTickSchema(QuoteSchema):
+    seq = serializers.IntegerField(help_text="the tick's seq in the live stream (contiguous within its epoch)")
+    trading_day = serializers.DateField()
+    status = serializers.CharField(help_text="trading, suspended, limit_up, limit_down")
+    simulated = serializers.BooleanField()
+    simulated_time = serializers.CharField(required=False, help_text="a replayed session: the moment it shows")
+
+
+class PagingSchema(serializers.Serializer):
+    total_rows = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    returned_rows = serializers.IntegerField()
+    truncated = serializers.BooleanField()
+    next_cursor = serializers.CharField(allow_null=True, help_text="pass as cursor for the next page; null: last")
+    note = serializers.CharField()
+
+
+class ArchiveWriterSchema(serializers.Serializer):
+    writer = serializers.CharField(help_text="the recording process (host-pid-token)")
+    recorded_from = serializers.CharField(allow_null=True, help_text="first moment recorded (exchange time)")
+    recorded_through = serializers.CharField(
+        allow_null=True, help_text="everything up to this moment is on disk (its last flush)"
+    )
+    closed = serializers.BooleanField(help_text="false: the writer crashed or is still recording")
+    rows = serializers.IntegerField()
+    lost_rows = serializers.IntegerField()
+    flush_seconds = _num()
+
+
+class ArchiveSchema(serializers.Serializer):
+    trading_day = serializers.DateField()
+    recorded = serializers.BooleanField(help_text="false: nothing was recorded on this day")
+    writers = ArchiveWriterSchema(many=True)
+    ends_at = serializers.CharField(allow_null=True, help_text="the latest recorded_through of any writer")
+    note = serializers.CharField(required=False)
+
+
+class RecordedTicksResponse(EnvelopeSchema):
+    data = serializers.DictField(  # type: ignore[assignment]
+        child=RecordedTickSchema(many=True), help_text="keyed by symbol, in the order the ingest accepted them"
+    )
+    total_records = serializers.IntegerField(help_text="ticks of the whole query (all pages)")
+    paging = PagingSchema()
+    archive = ArchiveSchema()
+    response_time_ms = _num()
+
+
+class CoverageGapSchema(serializers.Serializer):
+    start = serializers.CharField(help_text="HH:MM, start of the first missing minute (exchange time)")
+    to = serializers.CharField(help_text="HH:MM, end of the last missing minute (its 1-minute bar's stamp)")
+    minutes = serializers.IntegerField()
+    reason = serializers.ChoiceField(choices=["suspended", "not_recorded", "feed_down", "no_trade"])
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("start")  # `from` is a Python keyword
+        return fields
+
+
+class CoverageLedgerSchema(serializers.Serializer):
+    trading_day = serializers.DateField()
+    trading = serializers.BooleanField(help_text="false: the calendar says the market does not trade this day")
+    expected_minutes = serializers.IntegerField(help_text="trading minutes expected (240 a full day; today: so far)")
+    covered_minutes = serializers.IntegerField(help_text="minutes with at least one recorded tick")
+    missing_minutes = serializers.IntegerField()
+    pending_minutes = serializers.IntegerField(help_text="today's minutes that have not begun yet")
+    ticks = serializers.IntegerField(help_text="recorded ticks of the day")
+    gaps = CoverageGapSchema(many=True)
+    by_reason = serializers.DictField(child=serializers.IntegerField(), help_text="missing minutes per reason")
+    note = serializers.CharField(required=False)
+
+
+class CoverageResponse(EnvelopeSchema):
+    data = serializers.DictField(child=CoverageLedgerSchema(), help_text="keyed by symbol")  # type: ignore[assignment]
+    archive = ArchiveSchema()
+    response_time_ms = _num()

@@ -20,6 +20,7 @@ from marketdata.selectors import (
     INSTRUMENT_MAX_SYMBOLS,
     LATEST_MAX_SYMBOLS,
 )
+from marketdata.selectors.recorded import RECORDED_DEFAULT_ROWS, RECORDED_MAX_SYMBOLS, RECORDED_ROW_CAP
 from marketdata.selectors.reference import CALENDAR_MAX_DAYS
 from marketdata.sources.base import PERIODS
 from marketdata.symbols import InvalidSymbol, parse_symbols, symbol_pattern
@@ -147,6 +148,43 @@ class HistoryQuery(DateRangeMixin):
     )
     format = _choice(["json", "csv"], default="json", help_text="csv returns the same rows as a CSV download")
     use_cache = serializers.BooleanField(default=True)
+
+
+def _time(**kwargs: Any) -> serializers.TimeField:
+    return serializers.TimeField(
+        input_formats=["%H:%M:%S", "%H:%M"],
+        error_messages={"invalid": "not a time: use HH:MM:SS (exchange time, Asia/Shanghai), e.g. 09:30:00"},
+        **kwargs,
+    )
+
+
+class RecordedTicksQuery(serializers.Serializer):
+    symbols = SymbolsField(maximum=RECORDED_MAX_SYMBOLS)
+    date = _date(help_text="the trading day recorded, YYYY-MM-DD")
+    start_time = _time(required=False, default=None, help_text="first moment, HH:MM:SS exchange time (inclusive)")
+    end_time = _time(required=False, default=None, help_text="last moment, HH:MM:SS exchange time (inclusive)")
+    limit = serializers.IntegerField(
+        min_value=1,
+        max_value=RECORDED_ROW_CAP,
+        default=RECORDED_DEFAULT_ROWS,
+        help_text=f"at most this many ticks per page (all symbols together; at most {RECORDED_ROW_CAP})",
+    )
+    cursor = serializers.CharField(
+        required=False, default=None, help_text="paging.next_cursor of the previous page of the same query"
+    )
+    format = _choice(["json", "csv"], default="json", help_text="csv returns the same page as a CSV download")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["start_time"] and attrs["end_time"] and attrs["start_time"] > attrs["end_time"]:
+            raise serializers.ValidationError(
+                f"start_time {attrs['start_time']} is after end_time {attrs['end_time']}; swap them"
+            )
+        return attrs
+
+
+class CoverageQuery(serializers.Serializer):
+    symbols = SymbolsField(maximum=RECORDED_MAX_SYMBOLS)
+    date = _date(help_text="the trading day, YYYY-MM-DD")
 
 
 class InstrumentQuery(serializers.Serializer):

@@ -1,12 +1,14 @@
 from django.urls import URLPattern, path
 
 from marketdata import views
-from marketdata.views import nodes
+from marketdata.views import nodes, recorded
 
 urlpatterns: list[URLPattern] = [
     path("latest", views.LatestView.as_view(), name="market-data-latest"),
     path("full", views.FullView.as_view(), name="market-data-full"),
     path("history", views.HistoryView.as_view(), name="market-data-history"),
+    path("recorded_ticks", recorded.RecordedTicksView.as_view(), name="market-data-recorded-ticks"),
+    path("coverage", recorded.CoverageView.as_view(), name="market-data-coverage"),
     path("instrument_detail", views.InstrumentDetailView.as_view(), name="market-data-instrument-detail"),
     path("trading_dates", views.TradingDatesView.as_view(), name="market-data-trading-dates"),
     # Node to node (gateways whose source is `upstream`): marketdata/views/nodes.py.

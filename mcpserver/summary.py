@@ -84,3 +84,27 @@ def history_summary(
         ups, downs = _limit_days(rows, limit_ratio, tick)
         summary.update(limit_up_days=ups, limit_down_days=downs)
     return summary
+
+
+def ticks_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Over every recorded tick of the query (not just the page): count, seq and time range, first/last
+    price, high/low of the prices seen, return from the first to the last tick, max drawdown of the prices."""
+    if not rows:
+        return {"ticks": 0}
+    first, last = rows[0], rows[-1]
+    prices = [float(row["price"]) for row in rows if row.get("price") is not None]
+    return {
+        "ticks": len(rows),
+        "first_seq": first.get("seq"),
+        "last_seq": last.get("seq"),
+        "first_time": first.get("timestamp"),
+        "last_time": last.get("timestamp"),
+        "first_price": first.get("price"),
+        "last_price": last.get("price"),
+        "high": max(prices, default=None),
+        "low": min(prices, default=None),
+        "return_pct": round((prices[-1] / prices[0] - 1) * 100, 2) if prices and prices[0] else None,
+        "max_drawdown_pct": max_drawdown_pct(prices),
+        "volume": last.get("volume"),
+        "status": last.get("status"),
+    }

@@ -26,12 +26,14 @@ EXEMPT = Policy(None, None, "open")
 # (path prefix, methods or None for any, policy). Cache and pool GETs (stats, config, lists,
 # details) are operator reads: the management rate, the area's scope, but no key needed unless
 # ARGUS_REQUIRE_API_KEY is on. instrument_detail and trading_dates are small reads counted as
-# real-time data; only /history is the history class.
+# real-time data; only /history and /recorded_ticks are the history class.
 POLICY_TABLE: tuple[tuple[str, frozenset[str] | None, Policy], ...] = (
     ("/health", None, EXEMPT),
     ("/metrics", None, EXEMPT),
     ("/api/v1/metrics/", None, EXEMPT),
     ("/api/v1/market_data/history", None, Policy("history", Scope.MARKET_DATA_READ, "read")),
+    # Recorded ticks are bulk reads of a past session, like history.
+    ("/api/v1/market_data/recorded_ticks", None, Policy("history", Scope.MARKET_DATA_READ, "read")),
     ("/api/v1/market_data/", None, Policy("realtime", Scope.MARKET_DATA_READ, "read")),
     ("/api/v1/cache/", READ_METHODS, Policy("management", Scope.CACHE_MANAGE, "read")),
     ("/api/v1/cache/", None, Policy("management", Scope.CACHE_MANAGE, "manage")),

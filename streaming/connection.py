@@ -87,6 +87,18 @@ class Connection:
             self._queue.append((RESYNC, 0, ""))
         self._wake.set()
 
+    @property
+    def queue_size(self) -> int:
+        return self._queue_size
+
+    def discard(self, keys: set[str]) -> None:
+        """Drop queued frames of these keys (a replay stopped by unsubscribe)."""
+        if self._conflated is not None:
+            for key in keys:
+                self._conflated.pop(key, None)
+        else:
+            self._queue = deque(item for item in self._queue if item[0] not in keys)
+
     def pending(self) -> int:
         return len(self._queue) + len(self._conflated or ())
 

@@ -1,7 +1,8 @@
 """The /ws/market_data wire protocol: parsing client messages and building server frames.
 
 Client actions (spec): subscribe {symbols, fields}, unsubscribe {symbols}, get_stats, ping.
-Extension: subscribe accepts `resume_from` {symbol: last seq seen} and the `epoch` those seqs belong to.
+Extension: subscribe accepts `resume_from` {symbol: last seq seen} and the `epoch` those seqs belong to,
+or `replay` {date, speed, from}: a recorded day played to this connection only (streaming/replay.py).
 Server frames: market_data, stats, pong (spec); subscribed, snapshot, reset, status, error (extensions).
 Sequenced frames (market_data, snapshot, reset, subscribed) carry a top-level `epoch`: seqs are
 contiguous within one epoch; a new epoch comes with a `reset` and a fresh snapshot.
@@ -57,6 +58,7 @@ class Request:
     fields: tuple[str, ...] | None = None  # None: every field
     resume_from: dict[str, int] | None = None
     epoch: str | None = None  # the numbering resume_from's seqs belong to (None: the current one)
+    replay: Any = None  # a recorded day to play instead of live pushes (validated by streaming/replay.py)
 
 
 def now_iso() -> str:
@@ -136,6 +138,7 @@ def parse(text: str | None, *, max_bytes: int) -> Request:
             _fields(message.get("fields")),
             _resume(message.get("resume_from")),
             _epoch(message.get("epoch")),
+            message.get("replay"),
         )
     if action == "unsubscribe":
         return Request(action, _symbols(message))

@@ -30,6 +30,7 @@ from streaming.protocol import (
     requested_action,
     reset_frame,
 )
+from streaming.replay import Replays
 from streaming.store import Entry
 
 logger = logging.getLogger("argus.stream")
@@ -60,6 +61,7 @@ class Session:
         self.connection = Connection(send, queue_size=settings.ARGUS_WS_SEND_QUEUE)
         self.closer = closer
         self.rate = RateWindow(*settings.ARGUS_RATE_LIMITS["websocket"])
+        self.replays = Replays(self.connection)
 
     async def open(self) -> bool:
         """Admit the connection (False: this process is full)."""
@@ -67,6 +69,7 @@ class Session:
         return self.hub.open(self.connection, self.closer)
 
     async def close(self) -> None:
+        await self.replays.close()
         self.hub.close(self.connection)
         await self.connection.stop()
 
@@ -112,12 +115,25 @@ class Session:
         await self.connection.reply(dumps({"type": "stats", "data": data}))
 
     async def _unsubscribe(self, request: Request) -> None:
+        stopped = self.replays.unsubscribe(request.symbols)  # a replay of them stops (replay.py)
         self.hub.unsubscribe(self.connection, request.symbols)
-        data = {"symbols": list(request.symbols), "subscribed": sorted(self.connection.fields)}
+        data: dict[str, Any] = {"symbols": list(request.symbols), "subscribed": sorted(self.connection.fields)}
+        if stopped:
+            data["replay_stopped"] = stopped
         await self.connection.reply(dumps({"type": "unsubscribed", "data": data}))
 
     async def _subscribe(self, request: Request) -> None:
         await self._check_subscribe(request)
+        replaying = sorted(set(request.symbols) & self.replays.symbols)
+        if request.replay is not None:
+            await self.replays.subscribe(
+                request.symbols, request.fields, request.replay, resume=request.resume_from is not None
+            )
+            return
+        if replaying:
+            raise InvalidParameter(
+                f"{replaying} are being replayed on this connection; unsubscribe them first to follow them live"
+            )
         connection = self.connection
         resume = request.resume_from or {}
         store = self.hub.store

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from argus_site.settings.pools import POOL_HEALTH_CHECK_INTERVAL
-from argus_site.settings.topology import ARGUS_NAMESPACE, REDIS_URL, USE_REDIS, cfg
+from argus_site.settings.topology import ARGUS_NAMESPACE, REDIS_URL, USE_REDIS, VAR_DIR, cfg
 
 # --- The feed ---
 ARGUS_FEED_INTERVAL = cfg.number("ARGUS_FEED_INTERVAL", 3.0, minimum=0.1)
@@ -19,6 +19,20 @@ ARGUS_FEED_STALE_AFTER = cfg.number("ARGUS_FEED_STALE_AFTER", max(30.0, 5 * ARGU
 # The push feed (`manage.py feed --mode push`) keeps the latest tick of at most this many symbols
 # between two drains into the ingest; ticks of further symbols wait for their next push.
 ARGUS_FEED_PUSH_BUFFER = cfg.integer("ARGUS_FEED_PUSH_BUFFER", 10000, minimum=1)
+
+# --- The tick recorder (streaming/recorder.py): every accepted tick, to Parquet per trading day and symbol ---
+ARGUS_RECORDER_ENABLED = cfg.flag("ARGUS_RECORDER_ENABLED", True)
+# May be a shared filesystem path: the web processes read what the feed process writes.
+ARGUS_RECORDER_DIR = cfg.text("ARGUS_RECORDER_DIR") or str(VAR_DIR / "recorder")
+# At most this many seconds of ticks are lost when the recording process is killed.
+ARGUS_RECORDER_FLUSH_SECONDS = cfg.number("ARGUS_RECORDER_FLUSH_SECONDS", 2.0, minimum=0.05)
+# Each flush writes one segment of every symbol; this often (and at shutdown) the segments are
+# rewritten as one file per symbol (a day's archive is then a few files per symbol, not thousands).
+ARGUS_RECORDER_COMPACT_SECONDS = cfg.number("ARGUS_RECORDER_COMPACT_SECONDS", 600.0, minimum=1.0)
+# Days kept (a recorded day older than this many calendar days is deleted) and the archive's disk
+# bound (past it the oldest days go first; today is never deleted).
+ARGUS_RECORDER_RETENTION_DAYS = cfg.integer("ARGUS_RECORDER_RETENTION_DAYS", 30, minimum=1)
+ARGUS_RECORDER_MAX_MB = cfg.integer("ARGUS_RECORDER_MAX_MB", 5120, minimum=1)
 
 # --- /ws/market_data (client messages per minute: the "websocket" rate class, security.py) ---
 ARGUS_REPLAY_BUFFER_SIZE = cfg.integer("ARGUS_REPLAY_BUFFER_SIZE", 10000, minimum=1)

@@ -24,6 +24,8 @@ config.DEFAULTS.update(
         "ARGUS_NAMESPACE": f"argus-test-{_checkout}",
         "ARGUS_SIM_UNIVERSE_SIZE": "400",
         "ARGUS_SIM_CLOCK": "real",
+        # Tests that record switch the recorder on with a directory of their own.
+        "ARGUS_RECORDER_ENABLED": "false",
         "ARGUS_CONFIG_FILE": "/nonexistent/argus-tests-ignore-local-yaml",
         # Keys are not required in tests (the PostgreSQL + Redis pass is "production" by topology);
         # the monitoring tests switch the production rules on themselves.

@@ -61,7 +61,12 @@ def _single_values(request: Request) -> dict[str, Any]:
     return query
 
 
-_EXAMPLES = {"symbols": "000001.SZ,600000.SH", "start_date": "2024-01-01", "end_date": "2024-01-31"}
+_EXAMPLES = {
+    "symbols": "000001.SZ,600000.SH",
+    "start_date": "2024-01-01",
+    "end_date": "2024-01-31",
+    "date": "2024-01-31",
+}
 
 
 class Stopwatch:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcpserver.tools import history, quotes, reference
+from mcpserver.tools import history, quotes, recorded, reference
 
 
 def register(server: Any) -> None:
@@ -12,3 +12,4 @@ def register(server: Any) -> None:
     quotes.register(server)
     history.register(server)
     reference.register(server)
+    recorded.register(server)

@@ -37,6 +37,7 @@ from marketdata.sources.base import DataSource, Phase
 from streaming import get_store
 from streaming.directory import instrument_names
 from streaming.hub import HEARTBEAT_SECONDS
+from streaming.recorder import record_poll, recorder_close
 from streaming.services.ticks import market_status_publish, symbol_status_publish, ticks_ingest
 from streaming.store import StreamStore
 
@@ -163,6 +164,7 @@ def feed_poll_run(stop: threading.Event) -> None:
             due = max(due + interval, time.monotonic())
             stop.wait(due - time.monotonic())
     finally:
+        recorder_close()  # what this feed accepted is on disk before another takes over
         if token is not None:
             store.unlock(LOCK, token)
 
@@ -216,6 +218,8 @@ def _interval(store: StreamStore, source: DataSource, collect: Collect) -> PollR
         _publish_phase(store, phase, moment, simulated=moment != now, provisional=provisional)
     symbols = feed_symbols(store)
     trading = phase in TRADING_PHASES
+    if trading:
+        record_poll(moment)  # the ledger tells "feed down" from "no trade" by these
     published, dropped = collect(symbols, trading)
     if trading:
         stale = _mark_stale(store, symbols)

@@ -33,6 +33,7 @@ from marketdata.sources.base import Tick
 from marketdata.sources.xtquant import XtQuantSource
 from streaming import get_store
 from streaming.directory import instrument_names
+from streaming.recorder import recorder_close
 from streaming.services.feed import LOCK, feed_interval, feed_lock_ttl
 from streaming.services.ticks import ticks_ingest
 from streaming.store import StreamStore
@@ -107,6 +108,7 @@ def feed_push_run(stop: threading.Event) -> None:
             if PushFeed(store, source, token).run(stop):
                 return
         finally:
+            recorder_close()  # what this feed accepted is on disk before another takes over
             store.unlock(LOCK, token)
 
 

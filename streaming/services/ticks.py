@@ -11,11 +11,13 @@ import orjson
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_store
+from core import clock
 from marketdata.payloads import iso_utc, push_payload, quote_payload, symbol_status_payload
 from marketdata.selectors.common import source_identity
 from marketdata.sources.base import Tick, TickStatus
 from streaming import get_store
 from streaming.directory import instrument_names
+from streaming.recorder import get_recorder
 
 logger = logging.getLogger("argus.feed")
 
@@ -44,6 +46,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
     names = names if names is not None else instrument_names()
     simulated = source_identity()[1]
     by_day: dict[str, list[tuple[str, str, bytes]]] = {}
+    accepted: dict[str, list[tuple[dict[str, object], str]]] = {}  # for the recorder: (push, status)
     changed_status: list[Tick] = []
     for tick in batch:
         fingerprint = tick_fingerprint(tick)
@@ -59,14 +62,19 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         # keeps the /latest shape whichever level answers.
         pushed = push_payload(tick, quote, simulated=simulated)
         by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
+        accepted.setdefault(pushed["trading_day"], []).append((pushed, tick.status.value))
     seqs: dict[str, int] = {}
     published = 0
     epoch: str | None = None
+    recorder = get_recorder()
     for day, items in sorted(by_day.items()):
         epoch, day_seqs = store.commit(day, items)
         for (symbol, _, _), seq in zip(items, day_seqs, strict=True):
             seqs[symbol] = seq
             published += 1
+        if recorder is not None:  # a list append: the file I/O is the recorder thread's
+            at = clock.timestamp()
+            recorder.record([(q, seq, epoch, st, at) for (q, st), seq in zip(accepted[day], day_seqs, strict=True)])
     for tick in changed_status:
         symbol_status_publish(tick.symbol, tick.status.value, day=tick.trading_day.isoformat(), at=iso_utc(tick.time))
     return IngestResult(

@@ -43,7 +43,14 @@ def _node() -> str:
 
 @pytest.fixture
 def server(tmp_path: Path, reference_data: None) -> Iterator[str]:
-    with argus_server(tmp_path, SERVER_ENV) as base:
+    # The recorder on, so stream.test.js can replay what the feed recorded.
+    recorder = {
+        "ARGUS_RECORDER_ENABLED": "true",
+        "ARGUS_RECORDER_DIR": str(tmp_path / "archive"),
+        "ARGUS_RECORDER_FLUSH_SECONDS": "0.5",
+        "ARGUS_RECORDER_RETENTION_DAYS": "100000",
+    }
+    with argus_server(tmp_path, {**SERVER_ENV, **recorder}) as base:
         yield base
 
 

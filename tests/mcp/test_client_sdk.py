@@ -226,6 +226,24 @@ def test_resume_drops_duplicates_and_resumes_each_epoch_after_what_it_yielded() 
     }
 
 
+def test_a_replay_reconnects_from_the_last_tick_time_and_ends_with_the_recording() -> None:
+    replay = {"date": "2024-01-15", "speed": "max"}
+    resume = Resume(["000001.SZ"], None, replay)
+    assert resume.requests() == [{"action": "subscribe", "symbols": ["000001.SZ"], "replay": replay}]
+    push = {"type": "market_data", "epoch": "a", "replay": True}
+    assert resume.accept({**push, "data": {"symbol": "000001.SZ", "seq": 7, "timestamp": "2024-01-15T01:31:02.000Z"}})
+    assert resume.requests() == [
+        {"action": "subscribe", "symbols": ["000001.SZ"], "replay": {**replay, "from": "09:31:02"}}
+    ]  # no resume_from: the server refuses it with replay; repeats of 09:31:02 are dropped by seq
+    assert (
+        resume.accept({**push, "data": {"symbol": "000001.SZ", "seq": 7, "timestamp": "2024-01-15T01:31:02.000Z"}})
+        is None
+    )
+    assert not resume.ended
+    assert resume.accept({"type": "status", "replay": True, "data": {"replay": "ended", "ticks_sent": 1}})
+    assert resume.ended
+
+
 def test_backoff_is_capped_jittered_and_bounded() -> None:
     policy = Backoff(initial=1.0, maximum=8.0, max_attempts=3)
     delays = [policy.delay(n) for n in range(1, 8) for _ in range(20)]

@@ -64,7 +64,9 @@ def test_every_tool_is_listed_with_a_typed_schema() -> None:
         "get_trading_dates",
         "search_instruments",
         "get_market_status",
+        "get_recorded_ticks",
     }
+    assert tools["get_recorded_ticks"]["required"] == ["symbols", "date"]
     assert tools["get_latest_quotes"]["properties"]["symbols"]["type"] == "array"
     assert tools["get_latest_quotes"]["properties"]["symbols"]["maxItems"] == 100
     assert tools["get_order_book"]["properties"]["depth"]["enum"] == [5, 10, 20]

@@ -38,6 +38,7 @@ EVERY_TOOL = {
     "get_trading_dates": {"start_date": "2024-01-01", "end_date": "2024-01-31", "market": "SZ"},
     "search_instruments": {"query": "平安"},
     "get_market_status": {"market": "SH"},
+    "get_recorded_ticks": {"symbols": ["000001.SZ"], "date": "2024-01-15"},
 }
 
 

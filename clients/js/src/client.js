@@ -318,9 +318,13 @@ export class ArgusMCPClient {
    * where they cannot be, the server's `reset` and fresh `snapshot` are yielded. Duplicates and a
    * reconnection's own ack are dropped. A refused key throws AuthenticationError; giving up throws
    * ServiceUnavailableError. `close()` (or leaving the loop) ends it.
+   *
+   * `{replay: {date: '2024-01-15', speed: 10, from: '09:30:00'}}` (speed a number or 'max') plays
+   * that recorded day instead, over the same protocol (every message has `replay: true`); the
+   * iteration ends after the end-of-recording status.
    */
-  subscribe(symbols, fields = null, { reconnect = new Backoff() } = {}) {
-    return new Subscription(this, symbols, fields, reconnect);
+  subscribe(symbols, fields = null, { reconnect = new Backoff(), replay = null } = {}) {
+    return new Subscription(this, symbols, fields, reconnect, replay);
   }
 }
 
@@ -355,10 +359,10 @@ export class Subscription {
   #wake = null;
   #iterator = null;
 
-  constructor(client, symbols, fields, reconnect) {
+  constructor(client, symbols, fields, reconnect, replay = null) {
     this.#client = client;
     this.#policy = reconnect;
-    this.resume = new Resume(symbols, fields);
+    this.resume = new Resume(symbols, fields, replay);
     this.url = client.websocketUrl;
   }
 
@@ -413,6 +417,10 @@ export class Subscription {
               failures = 0; // the server answered: the next drop starts the backoff afresh
               const message = this.resume.receive(event.data);
               if (message !== null) yield message;
+              if (this.resume.ended) {
+                this.close(); // a replay's recording is over
+                return;
+              }
               continue;
             }
             if (event.kind === 'error') {

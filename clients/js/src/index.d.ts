@@ -118,12 +118,12 @@ export interface HealthBody {
 
 /** A server message of /ws/market_data, as yielded by `subscribe()`. */
 export type StreamMessage =
-  | { type: 'subscribed'; epoch: string | null; data: { symbols: string[]; fields: string[]; pending: string[]; subscribed: number; [k: string]: unknown } }
-  | { type: 'snapshot'; epoch: string | null; data: Array<{ symbol: string; seq: number; [field: string]: unknown }> }
-  | { type: 'market_data'; epoch: string; data: { symbol: string; seq: number; trading_day: string | null; timestamp: string; [field: string]: unknown } }
+  | { type: 'subscribed'; epoch: string | null; replay?: true; data: { symbols: string[]; fields: string[]; pending: string[]; subscribed: number; [k: string]: unknown } }
+  | { type: 'snapshot'; epoch: string | null; replay?: true; data: Array<{ symbol: string; seq: number; [field: string]: unknown }> }
+  | { type: 'market_data'; epoch: string; replay?: true; data: { symbol: string; seq: number; trading_day: string | null; timestamp: string; [field: string]: unknown } }
   | { type: 'reset'; epoch: string | null; data: { symbol: string; reason: string } }
   | { type: 'unsubscribed'; data: { symbols: string[]; subscribed: string[] } }
-  | { type: 'status'; data: Record<string, unknown> }
+  | { type: 'status'; replay?: true; data: Record<string, unknown> }
   | { type: 'stats'; data: { total_connections: number; total_subscriptions: number; messages_sent: number; uptime_seconds: number; [k: string]: unknown } }
   | { type: 'pong'; timestamp: string }
   | { type: 'error'; action: string | null; error: { code: string; message: string; details: unknown }; timestamp?: string };
@@ -162,15 +162,27 @@ export declare class Backoff {
   delay(failures: number): number;
 }
 
+/** A recorded day to play over the live protocol (speed: × recorded time, or 'max'). */
+export interface ReplayOptions {
+  date: string;
+  speed?: number | 'max';
+  from?: string;
+}
+
+export declare function exchangeClock(timestamp: string): string | null;
+
 export declare class Resume {
-  constructor(symbols: Symbols, fields?: readonly string[] | null);
+  constructor(symbols: Symbols, fields?: readonly string[] | null, replay?: ReplayOptions | null);
+  readonly replay: ReplayOptions | null;
+  replayFrom: string | null;
+  ended: boolean;
   readonly symbols: string[];
   readonly fields: string[] | null;
   readonly last: Map<string, [string | null, number]>;
   connections: number;
   refusal: string | null;
   readonly resumed: boolean;
-  requests(): Array<{ action: 'subscribe'; symbols: string[]; fields?: string[]; resume_from?: Record<string, number>; epoch?: string }>;
+  requests(): Array<{ action: 'subscribe'; symbols: string[]; fields?: string[]; resume_from?: Record<string, number>; epoch?: string; replay?: ReplayOptions }>;
   receive(raw: string | ArrayBuffer | Uint8Array): StreamMessage | null;
   accept(message: Record<string, unknown>): StreamMessage | null;
 }
@@ -232,7 +244,7 @@ export declare class ArgusMCPClient {
   /** The spec's method: a WebSocket to /ws/market_data; nothing reconnects it. */
   connectWebSocket(options?: { log?: boolean }): WebSocketLike;
   /** Every message for `symbols`, resuming across reconnections. */
-  subscribe(symbols: Symbols, fields?: readonly string[] | null, options?: { reconnect?: Backoff }): Subscription;
+  subscribe(symbols: Symbols, fields?: readonly string[] | null, options?: { reconnect?: Backoff; replay?: ReplayOptions }): Subscription;
 }
 
 export declare class ArgusError extends Error {

@@ -44,11 +44,19 @@ export class Backoff {
 
 /** What one subscription has yielded, so a reconnection resumes exactly after it. */
 export class Resume {
-  /** @param {string | string[]} symbols @param {string[] | null | undefined} fields */
-  constructor(symbols, fields) {
+  /**
+   * @param {string | string[]} symbols @param {string[] | null | undefined} fields
+   * @param {{date: string, speed?: number | 'max', from?: string} | null} [replay] a recorded day to play
+   */
+  constructor(symbols, fields, replay = null) {
     const wanted = typeof symbols === 'string' ? [symbols] : [...symbols];
     this.symbols = [...new Set(wanted.map((s) => s.trim().toUpperCase()))]; // as the server spells them
     this.fields = fields == null ? null : [...fields];
+    // A replay reconnects from the exchange time of the last tick yielded (repeats dropped by seq).
+    this.replay = replay == null ? null : { ...replay };
+    this.replayFrom = null;
+    /** the replay's end-of-recording status was yielded */
+    this.ended = false;
     /** @type {Map<string, [string | null, number]>} symbol → [epoch, last seq yielded] */
     this.last = new Map();
     this.connections = 0;
@@ -59,6 +67,11 @@ export class Resume {
   /** The subscribe messages for a new connection: one per epoch the yielded seqs came in. */
   requests() {
     this.connections += 1;
+    if (this.replay !== null) {
+      const request = this.#request(this.symbols);
+      request.replay = { ...this.replay, ...(this.replayFrom ? { from: this.replayFrom } : {}) };
+      return [request];
+    }
     /** @type {Map<string | null, Record<string, number>>} */
     const groups = new Map();
     for (const symbol of this.symbols) {
@@ -108,7 +121,17 @@ export class Resume {
   accept(message) {
     const { type: kind, data } = message;
     const epoch = message.epoch ?? null;
-    if (kind === 'market_data' && isObject(data)) return this.#fresh(data, epoch) ? { ...message } : null;
+    if (kind === 'market_data' && isObject(data)) {
+      if (!this.#fresh(data, epoch)) return null;
+      if (this.replay !== null && typeof data.timestamp === 'string') {
+        this.replayFrom = exchangeClock(data.timestamp) ?? this.replayFrom;
+      }
+      return { ...message };
+    }
+    if (kind === 'status' && isObject(data) && data.replay === 'ended') {
+      this.ended = true;
+      return { ...message };
+    }
     if (kind === 'snapshot' && Array.isArray(data)) {
       const fresh = data.filter((item) => isObject(item) && this.#fresh(item, epoch));
       if (this.resumed && fresh.length === 0) return null;
@@ -135,6 +158,13 @@ export class Resume {
     this.last.set(symbol, [epoch, seq]);
     return true;
   }
+}
+
+/** `HH:MM:SS` in exchange time (UTC+8 all year) of an ISO 8601 UTC timestamp (null if unreadable). */
+export function exchangeClock(timestamp) {
+  const moment = Date.parse(timestamp);
+  if (Number.isNaN(moment)) return null;
+  return new Date(moment + 8 * 3600 * 1000).toISOString().slice(11, 19);
 }
 
 function isObject(value) {

@@ -112,6 +112,46 @@ test('subscribe resumes after a dropped connection without a gap in seq', async 
   assert.equal(types.filter((t) => t === 'subscribed').length, 1, 'the reconnection’s own ack is not yielded');
 });
 
+test('subscribe with replay plays the recorded day and ends with the recording', async () => {
+  // The server records what its feed accepts (tests/clients/test_js_sdk.py switches the recorder on).
+  const client = new ArgusMCPClient(BASE, { timeoutMs: 5000 });
+  const live = client.subscribe([SYMBOL], ['price']);
+  const seen = new Map(); // seq -> price, as pushed live
+  let day = null;
+  try {
+    await within(60_000, (async () => {
+      for await (const message of live) {
+        if (message.type !== 'market_data') continue;
+        day = message.data.trading_day;
+        seen.set(message.data.seq, message.data.price);
+        if (seen.size >= 2) break;
+      }
+    })(), 'live pushes');
+  } finally {
+    live.close();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // more than one flush of the recorder
+  const replayed = [];
+  let ended = null;
+  const replay = client.subscribe([SYMBOL], ['price'], { replay: { date: day, speed: 'max' } });
+  await within(60_000, (async () => {
+    for await (const message of replay) {
+      assert.equal(message.replay, true, JSON.stringify(message));
+      if (message.type === 'market_data') replayed.push(message.data);
+      if (message.type === 'status' && message.data.replay === 'ended') ended = message.data;
+    }
+  })(), 'a replay to its end');
+  assert.ok(ended, 'the end of the recording was yielded, then the iteration ended');
+  assert.equal(ended.ticks_sent, replayed.length);
+  const seqs = replayed.map((d) => d.seq);
+  assert.deepEqual(seqs, seqs.map((_, i) => seqs[0] + i), 'in order, none missing, none twice');
+  for (const [seq, price] of seen) {
+    const found = replayed.find((d) => d.seq === seq);
+    assert.ok(found, `live seq ${seq} was recorded`);
+    assert.equal(found.price, price);
+  }
+});
+
 test('subscribe gives up after its attempts when nothing listens', async () => {
   const client = new ArgusMCPClient('http://127.0.0.1:9', { timeoutMs: 2000 });
   const subscription = client.subscribe(SYMBOL, null, { reconnect: new Backoff({ initial: 0.05, maximum: 0.1, maxAttempts: 3 }) });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ArgusMCPClient, Backoff, Resume, websocketUrl, errorFor, CacheError, DataServiceError, InvalidParameterError, RateLimitError, ServiceUnavailableError } from 'argus-mcp-client';
+import { ArgusMCPClient, Backoff, Resume, exchangeClock, websocketUrl, errorFor, CacheError, DataServiceError, InvalidParameterError, RateLimitError, ServiceUnavailableError } from 'argus-mcp-client';
 
 test('the WebSocket URL follows the base URL and its scheme', () => {
   assert.equal(websocketUrl('http://localhost:8001'), 'ws://localhost:8001/ws/market_data');
@@ -71,4 +71,19 @@ test('resume drops duplicates and resumes each epoch after what it yielded', () 
   assert.equal(resume.receive('[1]'), null);
   resume.accept({ type: 'error', action: null, error: { code: 'UNAUTHORIZED', message: '未授权访问', details: 'revoked' } });
   assert.equal(resume.refusal, 'revoked');
+});
+
+test('a replay reconnects from the last tick time and ends with the recording', () => {
+  const replay = { date: '2024-01-15', speed: 'max' };
+  const resume = new Resume(['000001.SZ'], null, replay);
+  assert.deepEqual(resume.requests(), [{ action: 'subscribe', symbols: ['000001.SZ'], replay }]);
+  const push = { type: 'market_data', epoch: 'a', replay: true, data: { symbol: '000001.SZ', seq: 7, timestamp: '2024-01-15T01:31:02.000Z' } };
+  assert.ok(resume.accept(push));
+  assert.deepEqual(resume.requests(), [{ action: 'subscribe', symbols: ['000001.SZ'], replay: { ...replay, from: '09:31:02' } }]);
+  assert.equal(resume.accept(push), null, 'a repeat of the same seq is dropped');
+  assert.equal(resume.ended, false);
+  assert.ok(resume.accept({ type: 'status', replay: true, data: { replay: 'ended', ticks_sent: 1 } }));
+  assert.equal(resume.ended, true);
+  assert.equal(exchangeClock('2024-01-15T07:00:00Z'), '15:00:00');
+  assert.equal(exchangeClock('not a time'), null);
 });

@@ -228,6 +228,7 @@ class ArgusMCPClient:
         fields: Iterable[str] | None = None,
         *,
         reconnect: Backoff | None = None,
+        replay: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield every message of /ws/market_data for `symbols`, across reconnections.
 
@@ -238,10 +239,15 @@ class ArgusMCPClient:
         yielded. Pushes at or below the last seq yielded in the same epoch are dropped, as are a
         reconnection's own `subscribed` ack and empty snapshot. A refused API key raises
         `AuthenticationError`; giving up raises `ServiceUnavailableError`.
+
+        `replay={"date": "2024-01-15", "speed": 10, "from": "09:30:00"}` (speed a number or "max")
+        plays that recorded day instead, over the same protocol (every message has `replay: true`);
+        the iteration ends after the end-of-recording status, and a dropped connection continues
+        from the last tick's time.
         """
         policy = reconnect or Backoff()
         url = websocket_url(self.base_url)
-        resume = Resume(symbols, fields)
+        resume = Resume(symbols, fields, replay)
         failures = 0
         while True:
             cause: BaseException | None = None
@@ -257,6 +263,8 @@ class ArgusMCPClient:
                         message = resume.receive(raw)
                         if message is not None:
                             yield message
+                        if resume.ended:
+                            return  # a replay's recording is over
                     error = refused(socket.close_code, socket.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error

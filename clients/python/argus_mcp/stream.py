@@ -11,6 +11,7 @@ import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,10 +67,17 @@ class Backoff:
 class Resume:
     """What one subscription has yielded, so a reconnection resumes exactly after it."""
 
-    def __init__(self, symbols: Iterable[str], fields: Iterable[str] | None) -> None:
+    def __init__(
+        self, symbols: Iterable[str], fields: Iterable[str] | None, replay: Mapping[str, Any] | None = None
+    ) -> None:
         wanted = [symbols] if isinstance(symbols, str) else symbols
         self.symbols = list(dict.fromkeys(symbol.strip().upper() for symbol in wanted))  # as the server spells them
         self.fields = list(fields) if fields is not None else None
+        # A recorded day to replay ({"date", "speed", "from"}); a reconnection continues it from the
+        # exchange time of the last tick yielded (repeats of that second are dropped by seq).
+        self.replay = dict(replay) if replay is not None else None
+        self.replay_from: str | None = None
+        self.ended = False  # the replay's end-of-recording status was yielded
         self.last: dict[str, tuple[str | None, int]] = {}  # symbol → (epoch, last seq yielded)
         self.connections = 0
         self.refusal: str | None = None  # the details of the last error frame that refused the key
@@ -77,6 +85,10 @@ class Resume:
     def requests(self) -> list[dict[str, Any]]:
         """The subscribe messages for a new connection: one per epoch the yielded seqs came in."""
         self.connections += 1
+        if self.replay is not None:
+            request = self._request(self.symbols)
+            request["replay"] = {**self.replay, **({"from": self.replay_from} if self.replay_from else {})}
+            return [request]
         groups: dict[str | None, dict[str, int]] = {}
         for symbol in self.symbols:
             if symbol in self.last:
@@ -116,7 +128,14 @@ class Resume:
         """The message to yield (None: a duplicate, or a reconnection's own acknowledgement)."""
         kind, epoch, data = message.get("type"), message.get("epoch"), message.get("data")
         if kind == "market_data" and isinstance(data, dict):
-            return dict(message) if self._fresh(data, epoch) else None
+            if not self._fresh(data, epoch):
+                return None
+            if self.replay is not None and isinstance(data.get("timestamp"), str):
+                self.replay_from = exchange_clock(data["timestamp"]) or self.replay_from
+            return dict(message)
+        if kind == "status" and isinstance(data, dict) and data.get("replay") == "ended":
+            self.ended = True
+            return dict(message)
         if kind == "snapshot" and isinstance(data, list):
             fresh = [item for item in data if isinstance(item, dict) and self._fresh(item, epoch)]
             if self.resumed and not fresh:
@@ -142,6 +161,17 @@ class Resume:
             return False
         self.last[symbol] = (epoch, seq)
         return True
+
+
+def exchange_clock(timestamp: str) -> str | None:
+    """`HH:MM:SS` in exchange time (UTC+8 all year) of an ISO 8601 UTC timestamp."""
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return (moment.astimezone(UTC) + timedelta(hours=8)).strftime("%H:%M:%S")
 
 
 def refused(close_code: int | None, reason: str) -> ArgusError | None:

@@ -207,11 +207,12 @@ class ArgusClient:
         fields: Iterable[str] | None = None,
         *,
         reconnect: Backoff | None = None,
+        replay: Mapping[str, Any] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """As `ArgusMCPClient.subscribe`, a plain iterator (same resume, dedup and reconnect policy)."""
+        """As `ArgusMCPClient.subscribe`, a plain iterator (same resume, dedup, reconnect policy and `replay`)."""
         policy = reconnect or Backoff()
         url = websocket_url(self.base_url)
-        resume = Resume(symbols, fields)
+        resume = Resume(symbols, fields, replay)
         failures = 0
         while True:
             cause: BaseException | None = None
@@ -227,6 +228,8 @@ class ArgusClient:
                         message = resume.receive(raw)
                         if message is not None:
                             yield message
+                        if resume.ended:
+                            return  # a replay's recording is over
                     error = refused(ws.close_code, ws.close_reason or resume.refusal or "")
                     if error is not None:
                         raise error
