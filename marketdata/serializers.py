@@ -150,8 +150,20 @@ class HistoryQuery(DateRangeMixin):
     use_cache = serializers.BooleanField(default=True)
 
 
+class ExchangeTimeField(serializers.TimeField):
+    """HH:MM:SS or HH:MM exchange time, exactly as the schema's pattern says (strptime alone would
+    also take 9:3:0, and the schema's `format: time` would promise offsets such as 09:30:00Z)."""
+
+    schema_pattern = r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"
+
+    def to_internal_value(self, value: Any) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(self.schema_pattern, value):
+            self.fail("invalid", format="HH:MM:SS")
+        return super().to_internal_value(value)
+
+
 def _time(**kwargs: Any) -> serializers.TimeField:
-    return serializers.TimeField(
+    return ExchangeTimeField(
         input_formats=["%H:%M:%S", "%H:%M"],
         error_messages={"invalid": "not a time: use HH:MM:SS (exchange time, Asia/Shanghai), e.g. 09:30:00"},
         **kwargs,
@@ -213,3 +225,7 @@ class _PatternSchema(OpenApiSerializerFieldExtension):
 
 class _CsvChoiceSchema(_PatternSchema):
     target_class = "marketdata.serializers.CsvChoiceField"
+
+
+class _TimeSchema(_PatternSchema):
+    target_class = "marketdata.serializers.ExchangeTimeField"
