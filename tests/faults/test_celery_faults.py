@@ -140,16 +140,20 @@ def _start_celery(processes: Processes, name: str, schedule: Path) -> None:
         processes.start(name, *command, env=_env())
 
 
+def _start_stack(processes: Processes, tmp_path: Path, **web_env: str) -> tuple[int, Path]:
+    port = free_port()
+    schedule = tmp_path / "celerybeat-schedule"
+    processes.start("web", "manage.py", "serve", "--workers", "2", env=_env(ARGUS_PORT=str(port), **web_env))
+    _start_celery(processes, "worker", schedule)
+    _start_celery(processes, "beat", schedule)
+    processes.wait_for_port("web", port)
+    return port, schedule
+
+
 @pytest.fixture
 def stack(transactional_db: None, reference_data: None, tmp_path: Path) -> Iterator[tuple[Processes, int, Path]]:
     with running(tmp_path) as processes:
-        port = free_port()
-        schedule = tmp_path / "celerybeat-schedule"
-        processes.start("web", "manage.py", "serve", "--workers", "2", env=_env(ARGUS_PORT=str(port)))
-        _start_celery(processes, "worker", schedule)
-        _start_celery(processes, "beat", schedule)
-        processes.wait_for_port("web", port)
-        yield processes, port, schedule
+        yield processes, *_start_stack(processes, tmp_path)
 
 
 @pytest.mark.parametrize("fault", ["SIGKILL", "SIGSTOP"])
@@ -234,3 +238,77 @@ def test_periodic_jobs_stop_and_subscribers_are_told_then_all_resume(
             reads.stop()
         for sub in subscribers:
             sub.close()
+
+
+# With ARGUS_EMBEDDED_JOBS=auto the web servers take the jobs over once no Celery worker has started
+# one for argus_site.scheduler.celery_alive_seconds() (10 s here); then their standby's next tick.
+TAKEOVER_BOUND = 10.0 + 1.0 + SLACK
+
+
+def test_with_the_default_standby_the_web_servers_take_the_jobs_over_and_give_them_back(
+    transactional_db: None, reference_data: None, tmp_path: Path
+) -> None:
+    """The production default, ARGUS_EMBEDDED_JOBS=auto: the Celery worker SIGKILLed and not started
+    again (no supervisor, or one that gave up). Subscribers are told `stale`; then the web servers
+    run the periodic jobs themselves (once each tick, a Redis lock), pushes resume and `fresh` is
+    told, with no Celery at all; when a worker runs again they stand by. Figures are printed."""
+    with running(tmp_path) as processes:
+        port, schedule = _start_stack(processes, tmp_path, ARGUS_EMBEDDED_JOBS="auto")
+        symbols = _trading_symbols(3)
+        subscribers = [Subscriber(f"ws://127.0.0.1:{port}/ws/market_data") for _ in range(2)]
+        try:
+            for sub in subscribers:
+                sub.subscribe(symbols)
+            start = time.monotonic()
+            for sub in subscribers:
+                assert sub.until(lambda f: f["type"] == "market_data", 40, start) is not None, "no pushes"
+            assert "leaves them to it" in processes.log("web"), processes.log("web")[-3000:]
+            memory = Memory(processes)
+            memory.before()
+
+            worker = processes.started["worker"]
+            killed, killed_epoch = time.monotonic(), time.time()
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+            told = []
+            for sub in subscribers:
+                at = sub.until(state_is(set(symbols), "stale"), WINDOW + SLACK + 5, killed)
+                assert at is not None, f"no stale status after the worker died: {sub.frames[-5:]}"
+                told.append(at - killed)
+            back = []
+            for sub in subscribers:
+                at = sub.until(state_is(set(symbols), "fresh"), TAKEOVER_BOUND + 10, killed)
+                assert at is not None, f"the web servers did not take the feed over: {processes.log('web')[-3000:]}"
+                back.append(at - killed)
+            taken = _all_ran_since(killed_epoch + 1, TAKEOVER_BOUND + 10)
+            took_over = "this server runs them itself" in processes.log("web")
+
+            standing_by = processes.log("web").count("leaves them to it")  # a line from each web worker
+            restarted = time.monotonic()
+            _start_celery(processes, "worker", schedule)
+            deadline = restarted + 30
+            while processes.log("web").count("leaves them to it") < standing_by + 2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            handed_back = time.monotonic() - restarted
+            pushed = time.monotonic()
+            for sub in subscribers:
+                assert sub.until(lambda f: f["type"] == "market_data", 10, pushed) is not None, "no pushes after"
+                sub.read(2 * INTERVAL)
+            print(
+                f"\nCelery worker SIGKILLed, not restarted, ARGUS_EMBEDDED_JOBS=auto: stale told after "
+                f"{min(told):.1f}-{max(told):.1f} s; the web servers took the jobs over: fresh after "
+                f"{min(back):.1f}-{max(back):.1f} s, every job ran again {taken if taken is None else round(taken, 1)} "
+                f"s after the kill; a new worker: the web servers stood by again after {handed_back:.1f} s"
+            )
+            memory.check()
+
+            assert max(told) <= WINDOW + SLACK, told
+            assert took_over, processes.log("web")[-3000:]
+            assert max(back) <= TAKEOVER_BOUND, back
+            assert taken is not None and taken <= TAKEOVER_BOUND, (taken, _last_runs())
+            assert handed_back < 30, processes.log("web")[-3000:]
+            for sub in subscribers:
+                assert sub.silent_losses() == []
+        finally:
+            for sub in subscribers:
+                sub.close()
