@@ -126,11 +126,11 @@ def test_bursts_keep_the_servers_connections_within_its_pools(processes: Process
 def test_an_exhausted_pool_answers_503_with_retry_after_never_500(processes: Processes) -> None:
     base = _start(processes, ARGUS_DB_POOL_MIN_SIZE="1", ARGUS_DB_POOL_MAX_SIZE="1", ARGUS_DB_POOL_TIMEOUT="0.1")
     memory = Memory(processes)
-    answers = asyncio.run(_burst(base, 50))
-    memory.before()
+    answers = [answer for size in (50, 50) for answer in asyncio.run(_burst(base, size))]
+    memory.before()  # warm: each worker has answered 503 from its pool's timeout, and grown its threads
     answers += [answer for size in (50, 50) for answer in asyncio.run(_burst(base, size))]
     statuses = Counter((a.path.split("?")[0], a.status) for a in answers)
-    print(f"pool of 1 per worker, 3 bursts of 50: {dict(statuses)}")
+    print(f"pool of 1 per worker, 4 bursts of 50: {dict(statuses)}")
     memory.check()
     assert {a.status for a in answers} <= {200, 503}, statuses
     for answer in answers:

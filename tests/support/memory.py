@@ -7,6 +7,13 @@ process that lived through both samples grew more than the bound. A process that
 started meanwhile (a killed worker and its replacement) is listed, not compared: a new process
 has no "before".
 
+Growth is counted from the process's own first sample, or from its siblings' highest (processes
+of the same program and role: uvicorn's workers, Celery's pool processes) when that is higher.
+Siblings run the same code on the same kind of work, so they settle at one plateau; one that had
+not yet served every kind of request or task when it was first sampled (a pool process that had
+run only the light jobs: 95 MB beside its sibling's 115) climbs to that plateau, which is warm-up,
+not a leak. A leak grows every process past it.
+
 The bound, RSS_BOUND_MB per process, is the README's ("Failure modes", flat memory): the leak it
 guards against grew a web worker by ~17 KB a request (hundreds of MB in a fault test's load),
 while a healthy process settling after a fault (a code path imported for the first time, the L1
@@ -85,15 +92,26 @@ class Memory:
     def after(self) -> None:
         self.end = rss_by_pid(self.processes)
 
+    def baseline(self, pid: int) -> int:
+        """What `pid` is measured from: its first sample, or its siblings' highest first sample."""
+        own = self.start[pid]
+        siblings = [s.rss for s in self.start.values() if (s.name, s.role) == (own.name, own.role)]
+        return max([own.rss, *siblings])
+
     def growth_mb(self) -> dict[int, float]:
-        """MB grown by each process alive at both samples."""
-        return {pid: (self.end[pid].rss - s.rss) / MB for pid, s in self.start.items() if pid in self.end}
+        """MB grown past its baseline by each process alive at both samples."""
+        return {pid: (self.end[pid].rss - self.baseline(pid)) / MB for pid in self.start if pid in self.end}
 
     def figures(self) -> str:
         rows = []
         for pid, s in sorted(self.start.items(), key=lambda item: (item[1].name, item[0])):
             end = self.end.get(pid)
-            tail = f"{end.rss / MB:.0f} MB ({(end.rss - s.rss) / MB:+.1f})" if end else "gone"
+            if end is None:
+                tail = "gone"
+            else:
+                base = self.baseline(pid)
+                past = f"; {(end.rss - base) / MB:+.1f} past its siblings" if base > s.rss else ""
+                tail = f"{end.rss / MB:.0f} MB ({(end.rss - s.rss) / MB:+.1f}{past})"
             rows.append(f"{s.name} {s.role} {pid}: {s.rss / MB:.0f} -> {tail}")
         new = [(pid, s) for pid, s in self.end.items() if pid not in self.start]
         rows += [f"{s.name} {s.role} {pid}: new, {s.rss / MB:.0f} MB" for pid, s in new]
