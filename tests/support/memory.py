@@ -110,7 +110,8 @@ class Memory:
                 tail = "gone"
             else:
                 base = self.baseline(pid)
-                past = f"; {(end.rss - base) / MB:+.1f} past its siblings" if base > s.rss else ""
+                grown = end.rss - s.rss > MB  # only where it explains a growth
+                past = f"; {(end.rss - base) / MB:+.1f} past its siblings" if base > s.rss and grown else ""
                 tail = f"{end.rss / MB:.0f} MB ({(end.rss - s.rss) / MB:+.1f}{past})"
             rows.append(f"{s.name} {s.role} {pid}: {s.rss / MB:.0f} -> {tail}")
         new = [(pid, s) for pid, s in self.end.items() if pid not in self.start]
