@@ -49,6 +49,16 @@ RENUMBERED = (
 MISSED = (
     "pushes were missed while the server's feed subscription was down and cannot be replayed; a fresh snapshot follows"
 )
+UNREADABLE = (
+    "pushes were missed while the server's feed subscription was down and the stream store cannot be read to replay "
+    "them; pushes continue from here: subscribe again or resume_from later to fill the gap"
+)
+# A catch-up read that fails (the first command on a pooled connection that Redis dropped fails with
+# "Connection closed by server"; redis-py then replaces it) is tried again, after 0.2, 0.4, 0.8 s.
+# The writer waits meanwhile, so no newer push overtakes the replay; after the last attempt the
+# connection is told `reset` rather than left with a silent gap.
+CATCH_UP_ATTEMPTS = 4
+CATCH_UP_BACKOFF = 0.2
 Closer = Callable[[int], Awaitable[None]]
 # Market phases in which every followed symbol is expected to move (streaming.services.feed's).
 WATCHED_PHASES = ("call_auction", "continuous", "closing_auction")
@@ -247,24 +257,23 @@ class Hub:
 
     async def _catch_up(self, connection: Connection, reason: str) -> None:
         """Run by the connection's writer: replay what each symbol missed in the current epoch; where
-        that cannot be done (another epoch, the buffer trimmed), a reset and a fresh snapshot."""
+        that cannot be done (another epoch, the buffer trimmed), a reset and a fresh snapshot. When the
+        store cannot be read (CATCH_UP_ATTEMPTS times), each symbol is reset: the gap is reported."""
         symbols = list(connection.fields)
-        try:
-            epoch = await self.store.epoch()
-            if epoch is None:
-                return  # nothing numbered yet: the first push will carry the epoch
-            replays: dict[str, list[Entry]] = {}
-            if epoch == connection.epoch:
-                for symbol in symbols:
-                    if symbol in connection.sent:
-                        entries = await self.store.replay(symbol, connection.sent[symbol], epoch)
-                        if entries is not None:
-                            replays[symbol] = entries
-            resets = [s for s in symbols if s not in replays]
-            latest = await self.store.latest(resets) if resets else {}
-        except Exception as exc:  # nothing is sent; the next pushes still arrive in order
-            logger.warning("stream catch-up failed: %s", exc)
-            return
+        for attempt in range(CATCH_UP_ATTEMPTS):
+            try:
+                epoch, replays, latest = await self._catch_up_reads(connection, symbols)
+                break
+            except Exception as exc:
+                if attempt + 1 == CATCH_UP_ATTEMPTS:
+                    logger.warning("stream catch-up failed %d times (%s): resetting the connection", attempt + 1, exc)
+                    await self._reset_unread(connection)
+                    return
+                logger.info("stream catch-up failed (%s); trying again", exc)
+                await asyncio.sleep(CATCH_UP_BACKOFF * 2**attempt)
+        if epoch is None:
+            return  # nothing numbered yet: the first push will carry the epoch
+        resets = [s for s in symbols if s not in replays]
         async with connection.lock:
             if epoch != connection.epoch:
                 connection.epoch, connection.sent = epoch, {}
@@ -285,6 +294,34 @@ class Hub:
             for symbol in resets:
                 connection.sent.pop(symbol, None)
             connection.sent.update({s: e.seq for s, e in current.items()})
+
+    async def _catch_up_reads(
+        self, connection: Connection, symbols: list[str]
+    ) -> tuple[str | None, dict[str, list[Entry]], dict[str, Entry]]:
+        """The store's epoch, each symbol's missed entries (where replayable) and the rest's latest entry."""
+        epoch = await self.store.epoch()
+        if epoch is None:
+            return None, {}, {}
+        replays: dict[str, list[Entry]] = {}
+        if epoch == connection.epoch:
+            for symbol in symbols:
+                if symbol in connection.sent:
+                    entries = await self.store.replay(symbol, connection.sent[symbol], epoch)
+                    if entries is not None:
+                        replays[symbol] = entries
+        resets = [s for s in symbols if s not in replays]
+        latest = await self.store.latest(resets) if resets else {}
+        return epoch, replays, latest
+
+    async def _reset_unread(self, connection: Connection) -> None:
+        """The catch-up could not read the store: reset every symbol (no snapshot to give: an empty one)."""
+        if connection.epoch is None:
+            return  # nothing was numbered for this connection yet: nothing to have missed
+        async with connection.lock:
+            for symbol in list(connection.fields):
+                await connection.send_locked(reset_frame(symbol, UNREADABLE, connection.epoch))
+                connection.sent.pop(symbol, None)
+            await connection.send_locked(dumps({"type": "snapshot", "epoch": connection.epoch, "data": []}))
 
     def dispatch(self, raw: bytes | str) -> None:
         """Fan one published batch out to this process's connections."""

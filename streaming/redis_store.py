@@ -22,6 +22,8 @@ from typing import Any
 import orjson
 import redis
 import redis.asyncio as aredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from cachemgr.keys import stream_key
 from core import clock
@@ -103,6 +105,10 @@ class RedisStore(StreamStore):
             # (redis-py's default pool raises MaxConnectionsError, which broke reconnect storms).
             # health_check_interval: a connection idle that long is PINGed before reuse, so the
             # connections a Redis restart killed are replaced instead of failing commands one by one.
+            # retry: a command on a pooled connection the restart killed fails at once ("Connection
+            # closed by server"); it is sent once more on a new connection (redis-py's pooled
+            # connections retry nothing by default), so no subscribe or catch-up fails for it. A
+            # timeout is not retried: a hung Redis costs one socket_timeout, not two.
             pool = aredis.BlockingConnectionPool.from_url(
                 self.url,
                 max_connections=self._max_connections,
@@ -110,6 +116,7 @@ class RedisStore(StreamStore):
                 socket_timeout=5,
                 decode_responses=True,
                 health_check_interval=10,
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
             )
             client = aredis.Redis(connection_pool=pool)
             self._async_clients = {loop_id: client}

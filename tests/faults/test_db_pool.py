@@ -4,6 +4,8 @@ A regression here left 97 of PostgreSQL's 100 connections idle and never release
 20 concurrent /health requests (persistent connections, one per request context under uvicorn):
 /health then answered 503 "too many clients", trading_dates 500, and every other user of the
 database starved. Each server process now draws from a pool of ARGUS_DB_POOL_MAX_SIZE connections.
+Each test also checks that the server's memory stays flat from its first answers to its last
+(tests/support/memory.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from tests.support.memory import Memory
 from tests.support.processes import Processes, database_url, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
@@ -101,8 +104,11 @@ def test_bursts_keep_the_servers_connections_within_its_pools(processes: Process
     base = _start(processes)
     bound = WORKERS * POOL_MAX + ALLOWANCE
     figures = []
+    memory = Memory(processes)
     for size in BURSTS:
         answers = asyncio.run(_burst(base, size))
+        if size == max(BURSTS) and not memory.start:
+            memory.before()  # warm: each worker has served the largest burst (its threads and pool grown)
         time.sleep(0.5)  # the requests' connections are back in the pools (or, before, left behind)
         count, states = _server_connections(processes, "web")
         statuses = Counter(a.status for a in answers)
@@ -110,6 +116,7 @@ def test_bursts_keep_the_servers_connections_within_its_pools(processes: Process
         print(figures[-1])
         assert count <= bound, "\n".join(figures)
         assert statuses == {200: size}, [(a.path, a.status, a.body) for a in answers if a.status != 200][:5]
+    memory.check()
     health = next(a for a in answers if a.path == "/health")
     assert health.body["services"]["database"] == "healthy"
     dates = next(a for a in answers if a.path == TRADING_DATES)
@@ -118,9 +125,13 @@ def test_bursts_keep_the_servers_connections_within_its_pools(processes: Process
 
 def test_an_exhausted_pool_answers_503_with_retry_after_never_500(processes: Processes) -> None:
     base = _start(processes, ARGUS_DB_POOL_MIN_SIZE="1", ARGUS_DB_POOL_MAX_SIZE="1", ARGUS_DB_POOL_TIMEOUT="0.1")
-    answers = [answer for size in (50, 50, 50) for answer in asyncio.run(_burst(base, size))]
+    memory = Memory(processes)
+    answers = [answer for size in (50, 50) for answer in asyncio.run(_burst(base, size))]
+    memory.before()  # warm: each worker has answered 503 from its pool's timeout, and grown its threads
+    answers += [answer for size in (50, 50) for answer in asyncio.run(_burst(base, size))]
     statuses = Counter((a.path.split("?")[0], a.status) for a in answers)
-    print(f"pool of 1 per worker, 3 bursts of 50: {dict(statuses)}")
+    print(f"pool of 1 per worker, 4 bursts of 50: {dict(statuses)}")
+    memory.check()
     assert {a.status for a in answers} <= {200, 503}, statuses
     for answer in answers:
         assert answer.type.startswith("application/json"), (answer.path, answer.status, answer.body)
@@ -142,8 +153,12 @@ def test_an_exhausted_pool_answers_503_with_retry_after_never_500(processes: Pro
 def test_a_database_that_refuses_connections_answers_json_503_with_retry_after(processes: Processes) -> None:
     refused = f"postgres://postgres@127.0.0.1:{free_port()}/argus"  # nothing listens there
     base = _start(processes, DATABASE_URL=refused, ARGUS_DB_POOL_TIMEOUT="0.5")
+    memory = Memory(processes)
     answers = asyncio.run(_burst(base, 10))
+    memory.before()
+    answers += asyncio.run(_burst(base, 10))
     print(f"database refusing connections: {dict(Counter((a.path.split('?')[0], a.status) for a in answers))}")
+    memory.check()
     for answer in answers:
         assert (answer.status, answer.retry_after) == (503, "2"), (answer.path, answer.status, answer.body)
         assert answer.type.startswith("application/json")
@@ -165,6 +180,9 @@ def test_a_key_that_cannot_be_checked_is_a_503_and_a_keyed_websocket_closes_1013
 
     refused = f"postgres://postgres@127.0.0.1:{free_port()}/argus"
     base = _start(processes, DATABASE_URL=refused, ARGUS_DB_POOL_TIMEOUT="0.5")
+    memory = Memory(processes)
+    asyncio.run(_burst(base, 4))  # warm-up: both workers have answered without their database
+    memory.before()
     response = httpx.get(f"{base}{TRADING_DATES}", headers={"X-API-Key": KEY}, timeout=10)
     assert (response.status_code, response.headers.get("retry-after")) == (503, "2"), response.text
     assert response.json()["error"]["code"] == "DATABASE_ERROR"
@@ -180,3 +198,4 @@ def test_a_key_that_cannot_be_checked_is_a_503_and_a_keyed_websocket_closes_1013
     frame, code = asyncio.run(handshake())
     assert frame["type"] == "error" and frame["error"]["code"] == "DATABASE_ERROR", frame
     assert code == 1013
+    memory.check()

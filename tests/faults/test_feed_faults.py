@@ -4,24 +4,24 @@ Two web workers (`serve --workers 2`) and a `manage.py feed` process share Redis
 (or hangs), it says nothing: each subscriber must still be told, by its own web process, that its
 symbols are stale within the documented window ((ARGUS_FEED_STALE_INTERVALS + 1) x
 ARGUS_FEED_INTERVAL), and told `fresh` once a feed runs again; every subscriber ends with a
-gap-free sequence per epoch (or an explicit reset). Figures are printed.
+gap-free sequence per epoch (or an explicit reset), and the server processes' memory stays flat
+(tests/support/memory.py). Figures are printed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.sync.client import connect
 
+from tests.support.memory import Memory
 from tests.support.processes import Processes, free_port, production_env, running
-from tests.ws.test_cross_process import ORIGIN, _trading_symbols
+from tests.support.subscribers import Subscriber, state_is
+from tests.ws.test_cross_process import _trading_symbols
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
 
@@ -31,46 +31,6 @@ WINDOW = (STALE_INTERVALS + 1) * INTERVAL
 SLACK = 3.0  # the watchdog's own cadence, two cores shared by five processes and this test
 # A SIGKILLed feed leaves its lock to expire (feed_lock_ttl: 10 s) before a new one may poll.
 RECOVERY_BOUND = 10.0 + 5.0
-
-
-class Subscriber:
-    def __init__(self, url: str) -> None:
-        self.ws = connect(url, origin=ORIGIN, open_timeout=10)
-        self.frames: list[tuple[float, dict[str, Any]]] = []
-
-    def read(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                frame = json.loads(self.ws.recv(timeout=left))
-            except TimeoutError:
-                return
-            self.frames.append((time.monotonic(), frame))
-
-    def until(self, predicate: Any, seconds: float, since: float) -> float | None:
-        """Monotonic time of the first frame after `since` matching `predicate`, reading up to `seconds`."""
-        deadline = time.monotonic() + seconds
-        while True:
-            for at, frame in self.frames:
-                if at >= since and predicate(frame):
-                    return at
-            if time.monotonic() >= deadline:
-                return None
-            self.read(min(0.5, deadline - time.monotonic()))
-
-    def seqs(self) -> dict[tuple[str, str | None], list[int]]:
-        """seq per (symbol, epoch) from snapshots and pushes; a reset starts a symbol afresh."""
-        out: dict[tuple[str, str | None], list[int]] = {}
-        for _, frame in self.frames:
-            if frame["type"] == "reset":
-                out.pop((frame["data"]["symbol"], frame.get("epoch")), None)
-            elif frame["type"] == "market_data":
-                out.setdefault((frame["data"]["symbol"], frame.get("epoch")), []).append(frame["data"]["seq"])
-        return out
-
-
-def state_is(symbols: set[str], state: str) -> Any:
-    return lambda f: f["type"] == "status" and f["data"].get("symbol") in symbols and f["data"].get("state") == state
 
 
 @pytest.fixture
@@ -92,10 +52,12 @@ def test_subscribers_are_told_stale_by_their_web_process_and_fresh_after(
     subscribers = [Subscriber(url) for _ in range(4)]  # spread over both workers
     try:
         for sub in subscribers:
-            sub.ws.send(json.dumps({"action": "subscribe", "symbols": symbols, "fields": ["price"]}))
+            sub.subscribe(symbols)
         start = time.monotonic()
         for sub in subscribers:
             assert sub.until(lambda f: f["type"] == "market_data", 30, start) is not None, "no pushes before the fault"
+        memory = Memory(processes)
+        memory.before()
 
         feed = processes.started["feed"]
         faulted = time.monotonic()
@@ -121,13 +83,13 @@ def test_subscribers_are_told_stale_by_their_web_process_and_fresh_after(
         assert max(back) <= RECOVERY_BOUND, back
         for sub in subscribers:
             sub.read(2 * INTERVAL)
-            for key, seqs in sub.seqs().items():
-                assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), (key, seqs)
+            assert sub.silent_losses() == []
         print(
             f"feed {fault}: stale told to 4 subscribers after {min(told):.1f}-{max(told):.1f} s "
             f"(window {WINDOW:.1f} s); fresh {min(back):.1f}-{max(back):.1f} s after the feed "
             f"{'restarted' if fault == 'SIGKILL' else 'continued'}; sequences gap-free"
         )
+        memory.check()
     finally:
         for sub in subscribers:
-            sub.ws.close()
+            sub.close()

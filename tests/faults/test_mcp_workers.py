@@ -3,7 +3,8 @@
 Regression: with `serve --workers 2`, calls carrying a session id that reached the other worker got
 404 "Session not found" (that worker never saw the session: 8 of 20 here, each call on a new
 connection). `serve` now runs /mcp stateless whenever it starts more than one worker
-(ARGUS_MCP_HTTP_STATELESS): no session id is issued, and every request stands alone.
+(ARGUS_MCP_HTTP_STATELESS): no session id is issued, and every request stands alone. The
+workers' memory stays flat over the calls (tests/support/memory.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.memory import Memory
 from tests.support.processes import Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
@@ -50,12 +52,19 @@ def test_mcp_calls_answer_on_any_of_two_workers(processes: Processes) -> None:
     session = init.headers.get("mcp-session-id")
     headers = {**HEADERS, **({"mcp-session-id": session} if session else {})}
     call = {"name": "get_market_status", "arguments": {"market": "SH"}}
+    memory = Memory(processes)
     answers = [
         _rpc(base, headers, {"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call})
         for i in range(1, CALLS + 1)
     ]
+    memory.before()  # after a first round: both workers have loaded the MCP server
+    answers += [
+        _rpc(base, headers, {"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call})
+        for i in range(CALLS + 1, 2 * CALLS + 1)
+    ]
     statuses = Counter(a.status_code for a in answers)
-    print(f"{CALLS} MCP calls, each on a new connection, over 2 workers: {dict(statuses)}; session id: {session}")
+    print(f"{2 * CALLS} MCP calls, each on a new connection, over 2 workers: {dict(statuses)}; session id: {session}")
     assert session is None  # stateless: nothing a worker would have to remember
-    assert statuses == {200: CALLS}, [a.text[:200] for a in answers if a.status_code != 200][:3]
+    memory.check()
+    assert statuses == {200: 2 * CALLS}, [a.text[:200] for a in answers if a.status_code != 200][:3]
     assert all('"isError":false' in a.text and '"market":"SH"' in a.text for a in answers), answers[0].text[:300]

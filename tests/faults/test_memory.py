@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 import redis
 
-from tests.support.processes import Processes, free_port, production_env, running
+from tests.support.memory import Memory
+from tests.support.processes import free_port, production_env, running
 from tests.support.servers import uvicorn_thread
 
 pytestmark = [pytest.mark.usefixtures("services")]
@@ -26,10 +26,10 @@ pytestmark = [pytest.mark.usefixtures("services")]
 LATEST = "/api/v1/market_data/latest?symbols=000001.SZ"
 # The short soak CI runs; `ARGUS_SOAK_SECONDS=600` is the ten-minute soak (README, "Failure modes").
 SOAK_SECONDS = float(os.environ.get("ARGUS_SOAK_SECONDS", "20"))
-# Growth of one worker's RSS from the end of the warm-up to the end of the soak. The leak this
-# guards against grew a worker by ~17 KB a request (hundreds of MB here); allocator noise and
-# the L1 cache settling are a few MB.
-RSS_BOUND_MB = 24.0
+# Growth of each server process's RSS from the end of the warm-up to the end of the soak: the
+# fault suite's bound (tests/support/memory.py, RSS_BOUND_MB). The leak this guards against grew
+# a worker by ~17 KB a request (hundreds of MB here); allocator noise and the L1 cache settling
+# are a few MB.
 
 
 @pytest.fixture
@@ -70,10 +70,6 @@ def test_requests_keep_no_redis_client_alive(asgi_server: str) -> None:
     assert after - before <= 4, f"{after - before} redis.Redis objects kept by 600 requests"
 
 
-def _workers(master: psutil.Process) -> list[psutil.Process]:
-    return [child for child in master.children(recursive=True) if child.is_running()]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(SOAK_SECONDS + 300)
 def test_soak_production_workers_stay_flat(transactional_db: None, reference_data: None, tmp_path: Path) -> None:
@@ -83,22 +79,12 @@ def test_soak_production_workers_stay_flat(transactional_db: None, reference_dat
         processes.start("web", "manage.py", "serve", "--workers", "2", env=env)
         processes.wait_for_port("web", port)
         base = f"http://127.0.0.1:{port}"
-        master = psutil.Process(processes.started["web"].pid)
         asyncio.run(_load(base, seconds=min(10.0, SOAK_SECONDS / 2)))  # warm-up: caches, imports, pools
-        workers = _workers(master)
-        assert len(workers) >= 2, workers
-        start = {w.pid: w.memory_info().rss for w in workers}
+        memory = Memory(processes)
+        memory.before()
+        assert len([s for s in memory.start.values() if s.role == "worker"]) >= 2, memory.start
         served = asyncio.run(_load(base, seconds=SOAK_SECONDS))
-        end = {w.pid: w.memory_info().rss for w in _workers(master) if w.pid in start}
-        _report(processes, served, start, end)
+        print(f"\nsoak: {served} cached /latest in {SOAK_SECONDS:.0f} s ({served / SOAK_SECONDS:.0f} req/s)")
+        memory.check()
     assert served > 0
-    assert end.keys() == start.keys(), "a worker was replaced during the soak"
-    for pid, rss in end.items():
-        growth = (rss - start[pid]) / 2**20
-        assert growth <= RSS_BOUND_MB, f"worker {pid} grew {growth:.1f} MB over {served} requests"
-
-
-def _report(processes: Processes, served: int, start: dict[int, int], end: dict[int, int]) -> None:
-    rows = ", ".join(f"pid {pid}: {start[pid] / 2**20:.0f} -> {end.get(pid, 0) / 2**20:.0f} MB" for pid in start)
-    figures = f"soak: {served} cached /latest in {SOAK_SECONDS:.0f} s ({served / SOAK_SECONDS:.0f} req/s); {rows}"
-    print("\n" + figures)
+    assert memory.end.keys() == memory.start.keys(), f"a process was replaced during the soak: {memory.figures()}"

@@ -5,7 +5,7 @@ as in a crash) and started again; never the shared server. While it is down: no 
 reads that do not need the database keep answering 200 (cached quotes), the rest answer JSON 503
 DATABASE_ERROR with Retry-After, a request carrying an API key too; /health says unhealthy (503).
 After it is back: every path answers 200 again within 10 s, and /health stays healthy (no worker
-keeps a stale outage flag). Figures are printed.
+keeps a stale outage flag); the server's memory stays flat (tests/support/memory.py). Figures are printed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support.memory import Memory
 from tests.support.paths import ROOT
 from tests.support.postgres_server import PrivatePostgres, private_postgres
 from tests.support.processes import Processes, free_port, production_env, running
@@ -104,10 +105,12 @@ def test_postgres_killed_and_restarted_under_read_load(database: PrivatePostgres
         base = f"http://127.0.0.1:{port}"
         answers: list[Answer] = []
         state = {"phase": "before"}
+        memory = Memory(processes)
 
         async def scenario() -> float:
             load = asyncio.create_task(_load(base, answers, state))
             await asyncio.sleep(3)
+            await asyncio.to_thread(memory.before)
             state["phase"] = "down"
             await asyncio.to_thread(database.stop)
             await asyncio.sleep(6)
@@ -131,6 +134,7 @@ def test_postgres_killed_and_restarted_under_read_load(database: PrivatePostgres
 
         healed = asyncio.run(scenario())
         _report(answers, healed)
+        memory.check()
         _assert_served(processes, answers, healed)
 
 

@@ -6,12 +6,14 @@ rate limiter's synchronous EVALSHA and the fast path's L2 reads blocked the even
 1,100 requests took over 10 s and /health did not answer.
 
 The server (`manage.py serve --workers 2`, production settings) uses a private redis-server of
-this test, which is killed and restarted, then stopped and continued; never the shared one.
+this test, which is killed and restarted, then stopped and continued; never the shared one. The
+server's memory stays flat from the end of the warm-up to the end (tests/support/memory.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -22,8 +24,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.memory import Memory
 from tests.support.processes import Processes, free_port, production_env, running
 from tests.support.redis_server import PrivateRedis, require_redis_server
+from tests.support.subscribers import Subscriber
+from tests.ws.test_cross_process import _trading_symbols
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
 
@@ -159,7 +164,7 @@ def processes(transactional_db: None, reference_data: None, tmp_path: Path) -> I
         yield started
 
 
-async def _scenario(load: Load, redis_server: PrivateRedis) -> dict[str, float]:
+async def _scenario(load: Load, redis_server: PrivateRedis, memory: Memory) -> dict[str, float]:
     """Warm up, kill Redis, restart it, hang it, continue it; the recovery times."""
 
     async def phase(name: str, seconds: float) -> float:
@@ -172,6 +177,7 @@ async def _scenario(load: Load, redis_server: PrivateRedis) -> dict[str, float]:
     recovered: dict[str, float] = {}
     try:
         await phase("warm-up", 4)
+        await asyncio.to_thread(memory.before)
         await phase("up", 3)
         redis_server.stop()
         await phase("killed", 6)
@@ -211,11 +217,13 @@ def test_reads_survive_redis_killed_and_hung(processes: Processes, redis_server:
     processes.start("web", "manage.py", "serve", "--workers", "2", env=env)
     processes.wait_for_port("web", port)
     load = Load(f"http://127.0.0.1:{port}")
-    recovered = asyncio.run(_scenario(load, redis_server))
+    memory = Memory(processes)
+    recovered = asyncio.run(_scenario(load, redis_server, memory))
     print(
         f"\n{_figures(load)}\nback to normal after (s): restart {recovered['restart']:.1f}, "
         f"SIGCONT {recovered['continue']:.1f}"
     )
+    memory.check()
 
     bad = [a for a in load.answers if a.status not in (200, 503)]
     assert bad == [], f"{len(bad)} answers neither 200 nor 503, e.g. {bad[:3]}\n{_figures(load)}"
@@ -240,3 +248,86 @@ def test_reads_survive_redis_killed_and_hung(processes: Processes, redis_server:
     assert slow == [], f"{len(slow)} answers over {HUNG_BOUND} s while Redis was hung, e.g. {slow[:3]}"
     assert recovered["restart"] <= RECOVERY_BOUND, recovered
     assert recovered["continue"] <= RECOVERY_BOUND, recovered
+
+
+RESTART_DOWN_SECONDS = 3.0  # Redis stays dead this long before it is started again, empty
+
+
+def test_redis_restarted_empty_under_subscribers_resets_them_and_pushes_resume(
+    processes: Processes, redis_server: PrivateRedis
+) -> None:
+    """Redis SIGKILLed (no persistence) and started again empty under 4 subscribers on 2 workers and a
+    feed process: the stream's counters, buffers and epoch are gone. Every subscriber must end with a
+    gap-free sequence in each epoch, told of the new one by a `reset` per symbol (never a silent
+    renumbering: once 81 s of nothing, then seq 27 after 26 as if nothing happened); a client that was
+    away and resumes with its old epoch gets `reset` too; pushes resume within 10 s of the restart."""
+    port = free_port()
+    env = production_env(ARGUS_PORT=str(port), REDIS_URL=redis_server.url, ARGUS_LOG_LEVEL="WARNING")
+    processes.start("web", "manage.py", "serve", "--workers", "2", env=env)
+    processes.start("feed", "manage.py", "feed", env=production_env(REDIS_URL=redis_server.url))
+    processes.wait_for_port("web", port)
+    url = f"ws://127.0.0.1:{port}/ws/market_data"
+    symbols = _trading_symbols(3)
+    subscribers = [Subscriber(url) for _ in range(4)]  # over both workers
+    away = Subscriber(url)  # leaves before the fault, resumes after it
+    everyone = [*subscribers, away]
+    try:
+        for sub in everyone:
+            sub.subscribe(symbols)
+        start = time.monotonic()
+        for sub in everyone:
+            assert sub.until(lambda f: f["type"] == "market_data", 30, start) is not None, "no pushes before"
+        memory = Memory(processes)
+        memory.before()
+        old_epoch = next(f["epoch"] for _, f in reversed(subscribers[0].frames) if f["type"] == "market_data")
+        away.read(0.5)
+        away.close()
+        resume_from = {symbol: seqs[-1] for (symbol, _), seqs in away.sequences().items() if seqs}
+
+        redis_server.stop()
+        killed = time.monotonic()
+        for sub in subscribers:
+            sub.read(max(0.0, killed + RESTART_DOWN_SECONDS - time.monotonic()) / len(subscribers))
+        time.sleep(max(0.0, killed + RESTART_DOWN_SECONDS - time.monotonic()))
+        redis_server.start()
+        restarted = time.monotonic()
+
+        def new_push(frame: dict[str, Any]) -> bool:
+            return frame["type"] == "market_data" and frame.get("epoch") != old_epoch
+
+        resumed = []
+        for sub in subscribers:
+            at = sub.until(new_push, RECOVERY_BOUND + 10, restarted)
+            assert at is not None, f"no push in a new epoch after Redis restarted empty: {sub.frames[-6:]}"
+            resumed.append(at - restarted)
+        for sub in subscribers:
+            sub.read(2.0)  # a few more pushes of the new numbering
+
+        back = Subscriber(url)
+        everyone.append(back)
+        new_epoch = next(f["epoch"] for _, f in reversed(subscribers[0].frames) if new_push(f))
+        back.ws.send(json.dumps({"action": "subscribe", "symbols": symbols, "fields": ["price"],
+                                 "resume_from": resume_from, "epoch": old_epoch}))  # fmt: skip
+        assert back.until(lambda f: f["type"] == "snapshot", 10, 0) is not None, back.frames
+        resets = {f["data"]["symbol"]: f for f in back.resets()}
+        lost = {sub_index: sub.silent_losses() for sub_index, sub in enumerate(subscribers)}
+        told = [sorted({f["data"]["symbol"] for f in s.resets() if f.get("epoch") != old_epoch}) for s in subscribers]
+        print(
+            f"\nRedis restarted empty after {RESTART_DOWN_SECONDS:.0f} s down, 4 subscribers on 2 workers: "
+            f"epoch {old_epoch} -> {new_epoch}; resets per subscriber {[len(t) for t in told]} of {len(symbols)} "
+            f"symbols; pushes of the new epoch {min(resumed):.1f}-{max(resumed):.1f} s after the restart; "
+            f"silent losses {sum(len(v) for v in lost.values())}; resume with the old epoch: "
+            f"{len(resets)} resets"
+        )
+        memory.check()
+
+        assert new_epoch != old_epoch
+        assert lost == {i: [] for i in range(len(subscribers))}, lost
+        assert told == [sorted(symbols)] * len(subscribers), told
+        assert max(resumed) <= RECOVERY_BOUND, resumed
+        assert set(resets) == set(symbols), back.frames[:6]
+        assert all(f["epoch"] == new_epoch for f in resets.values()), resets
+        assert back.silent_losses() == []
+    finally:
+        for sub in everyone:
+            sub.close()

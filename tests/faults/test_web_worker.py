@@ -2,7 +2,8 @@
 
 `serve --workers 2` on the production settings, cached /latest from 8 clients in a loop; one worker
 is SIGKILLed. Only requests in flight on that worker may fail (their connection drops); nothing
-answers 500; a new worker takes its place within 10 s and both serve again. Figures are printed.
+answers 500; a new worker takes its place within 10 s and both serve again; the master and the
+surviving worker stay flat in memory (tests/support/memory.py). Figures are printed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.support.memory import Memory
 from tests.support.processes import Processes, free_port, production_env, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
@@ -58,6 +60,7 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
     before = _workers(processes)
     statuses: Counter[object] = Counter()
     state = {"running": True}
+    memory = Memory(processes)
 
     async def load() -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
@@ -74,6 +77,7 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
     async def scenario() -> float:
         task = asyncio.create_task(load())
         await asyncio.sleep(3)
+        await asyncio.to_thread(memory.before)
         victim = sorted(before)[0]
         os.kill(victim, signal.SIGKILL)
         killed = time.monotonic()
@@ -94,6 +98,7 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
     total = sum(statuses.values())
     print(f"worker SIGKILLed under {CLIENTS} clients: {dict(statuses)}; {failed} of {total} failed; "
           f"new worker in {respawned:.1f} s")  # fmt: skip
+    memory.check()
     assert 500 not in statuses
     assert respawned <= RESPAWN_BOUND
     assert failed <= CLIENTS * 2, statuses  # only what was in flight on the killed worker
