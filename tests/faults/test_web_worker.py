@@ -59,6 +59,7 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
         time.sleep(0.2)
     before = _workers(processes)
     statuses: Counter[object] = Counter()
+    errors: list[str] = []  # the bodies of 5xx answers, and the server's log, to tell why
     state = {"running": True}
     memory = Memory(processes)
 
@@ -68,7 +69,10 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
             async def reader() -> None:
                 while state["running"]:
                     try:
-                        statuses[(await client.get(LATEST)).status_code] += 1
+                        response = await client.get(LATEST)
+                        statuses[response.status_code] += 1
+                        if response.status_code >= 500:
+                            errors.append(response.text[:500])
                     except httpx.HTTPError as exc:
                         statuses[type(exc).__name__] += 1
 
@@ -99,7 +103,7 @@ def test_a_web_worker_killed_under_load_is_replaced_and_costs_only_its_requests(
     print(f"worker SIGKILLed under {CLIENTS} clients: {dict(statuses)}; {failed} of {total} failed; "
           f"new worker in {respawned:.1f} s")  # fmt: skip
     memory.check()
-    assert 500 not in statuses
+    assert 500 not in statuses, (errors, processes.log("web")[-4000:])
     assert respawned <= RESPAWN_BOUND
     assert failed <= CLIENTS * 2, statuses  # only what was in flight on the killed worker
     assert len(_workers(processes)) == 2
