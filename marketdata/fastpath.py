@@ -42,6 +42,7 @@ Params = dict[str, str]
 def _params(raw: bytes, allowed: set[str]) -> Params | None:
     """Single-valued query parameters among `allowed`, asking for cached data; None otherwise."""
     parsed = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
+    parsed.pop("api_key", None)  # the edge has checked it (monitoring/edge.py)
     if not parsed.keys() <= allowed or any(len(values) > 1 for values in parsed.values()):
         return None
     params = {name: values[0] for name, values in parsed.items()}

@@ -171,7 +171,7 @@ SPECTACULAR_SETTINGS = {
 ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
 # Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
 # rate limits); empty leaves /mcp open, as REST is when API keys are off.
-ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "")
 # Stateless Streamable HTTP: every /mcp request stands alone (no Mcp-Session-Id), so any worker can
 # answer it. With several web processes behind one port a session kept in one process's memory is
 # unknown to the others (404 "Session not found" for the calls that land elsewhere), so `serve`

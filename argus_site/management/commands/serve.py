@@ -44,10 +44,10 @@ class Command(BaseCommand):
             ws_max_size=1024 * 1024,
             ws_ping_interval=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
             ws_ping_timeout=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
-            # X-Forwarded-For (and -Proto) become the ASGI client only from a trusted proxy; every
-            # rate limit and log line reads that client (monitoring/asgi.py, monitoring/middleware.py).
-            proxy_headers=settings.ARGUS_TRUST_X_FORWARDED_FOR,
-            forwarded_allow_ips=settings.ARGUS_TRUSTED_PROXIES,
+            # X-Forwarded-For (and -Proto) are resolved by one function, monitoring.edge.client_address
+            # (ARGUS_TRUST_X_FORWARDED_FOR, ARGUS_TRUSTED_PROXIES); uvicorn's own handling stays off
+            # so the header is never read twice.
+            proxy_headers=False,
             log_config=uvicorn_log_config(),
             log_level=settings.ARGUS_LOG_LEVEL.lower(),
             access_log=False,
