@@ -7,7 +7,12 @@ contract and envelopes as the Django views) and hands everything else to Django 
 paths and methods, misses, use_cache=false, format=csv, and any request whose parameters are not
 plainly valid, so every error still comes from the one exception handler. A selector that would
 need the database here (a calendar or instrument list not yet loaded in this process) raises
-Django's SynchronousOnlyOperation, and the request goes to Django, which loads it. While Redis is
+Django's SynchronousOnlyOperation, and the request goes to Django, which loads it.
+
+Nothing here blocks the event loop: the selectors run against a cachemgr `LoopView`, which reads
+L2 only from what was read ahead with redis-py's asyncio client (one MGET for every key a round
+lacked, bounded by core.redis.ASYNC_TIMEOUT) and never touches L3 (the database).
+`tests/test_event_loop.py` fails if a blocking call appears here or on the edge. While Redis is
 failing, L2 is not read here at all (its outage breaker decides, and the probes of whether Redis is
 back run on Django's threads): the answer comes from L1, or the request goes to Django.
 """
@@ -22,6 +27,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs
 
+from cachemgr.services import LoopView, cache_read_ahead, loop_view
 from core.renderers import dumps
 from marketdata.payloads import QUOTE_FIELDS
 from marketdata.selectors.history import HISTORY_MAX_SYMBOLS, cached_history_bars
@@ -37,6 +43,8 @@ _TRUE = {"true", "True", "1"}
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
 Params = dict[str, str]
+# A history answer may need a second key once the first is read (e.g. the window, then its factors).
+READ_AHEAD_ROUNDS = 3
 
 
 def _params(raw: bytes, allowed: set[str]) -> Params | None:
@@ -56,7 +64,7 @@ def _symbols(params: Params, maximum: int) -> list[str] | None:
         return None
 
 
-def _latest(params: Params) -> dict[str, Any] | None:
+def _latest(params: Params, started: float) -> dict[str, Any] | None:
     symbols = _symbols(params, LATEST_MAX_SYMBOLS)
     fields = None
     if "fields" in params:
@@ -65,12 +73,11 @@ def _latest(params: Params) -> dict[str, Any] | None:
             return None
     if symbols is None:
         return None
-    started = time.perf_counter()
     result = cached_latest_quotes(symbols=symbols, fields=fields)
     return None if result is None else latest_envelope(result, response_time_ms=_ms(started))
 
 
-def _history(params: Params) -> dict[str, Any] | None:
+def _history(params: Params, started: float) -> dict[str, Any] | None:
     symbols = _symbols(params, HISTORY_MAX_SYMBOLS)
     start, end = params.get("start_date", ""), params.get("end_date", "")
     period, adjust = params.get("period", "1d"), params.get("adjust", "none")
@@ -91,7 +98,6 @@ def _history(params: Params) -> dict[str, Any] | None:
         return None
     if first > last:
         return None
-    started = time.perf_counter()
     result = cached_history_bars(
         symbols=symbols, start=first, end=last, period=period, adjust=adjust, adjust_anchor=anchor
     )
@@ -102,7 +108,7 @@ def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-ROUTES: dict[str, tuple[set[str], Callable[[Params], dict[str, Any] | None]]] = {
+ROUTES: dict[str, tuple[set[str], Callable[[Params, float], dict[str, Any] | None]]] = {
     "/api/v1/market_data/latest": ({"symbols", "fields", "use_cache"}, _latest),
     "/api/v1/market_data/history": (
         {"symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor", "format", "use_cache"},
@@ -117,7 +123,7 @@ class CachedReadFastPath:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def _answer(self, scope: dict[str, Any]) -> bytes | None:
+    def _answer(self, scope: dict[str, Any], started: float) -> bytes | None:
         route = ROUTES.get(scope["path"])
         if route is None or scope["method"] != "GET":
             return None
@@ -125,16 +131,32 @@ class CachedReadFastPath:
         if params is None:
             return None
         try:
-            body = route[1](params)
+            body = route[1](params, started)
         except Exception as exc:
             # Django answers instead: it renders errors and loads what this process lacks.
             logger.debug("fast path deferred to Django: %r", exc)
             return None
         return None if body is None else dumps(body)
 
+    async def _answer_in_loop(self, scope: dict[str, Any]) -> bytes | None:
+        """The answer from the cache without a blocking call: the selector runs against a loop
+        view (cachemgr), the L2 keys it lacked are read ahead in one asyncio MGET, and it runs
+        again; still missing after READ_AHEAD_ROUNDS, the request goes to Django."""
+        if scope["path"] not in ROUTES or scope["method"] != "GET":
+            return None
+        started = time.perf_counter()  # response_time_ms includes the read-ahead
+        view = LoopView()
+        for _ in range(READ_AHEAD_ROUNDS):
+            with loop_view(view):
+                body = self._answer(scope, started)
+            if body is not None or not view.missing:
+                return body
+            await cache_read_ahead(view)
+        return None
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            body = self._answer(scope)
+            body = await self._answer_in_loop(scope)
             if body is not None:
                 headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
