@@ -13,8 +13,8 @@ the guard again, so a request is charged exactly once and by one client identity
   X-Forwarded-Proto) so Django's REMOTE_ADDR, the access log and every limit see the same address.
 - **API keys** are checked in a worker thread (`database_sync_to_async`: a database read never runs
   in the event loop); requests without a key are decided from settings alone.
-- **Rate limits** are counted by `monitoring.services.ratelimit.rate_limit_hit_async` (never blocks
-  the loop).
+- **Rate limits** are counted by `monitoring.services.ratelimit.rate_limit_count`: a local count
+  reconciled with the shared Redis counter in the background, no Redis round trip per request.
 - HTTP refusals (401/403/429/503) are answered here in the spec's envelope; a refused WebSocket
   handshake is handed on with the refusal in the decision, because the consumer accepts first so the
   client can read why before the close.
@@ -43,7 +43,7 @@ from monitoring.policy import EXEMPT, Policy, policy_for
 from monitoring.services.apikeys import api_key_digest, raw_key_from_headers
 from monitoring.services.guard import access_check, client_id, handshake_refusal, over_limit_refusal
 from monitoring.services.metrics import request_record
-from monitoring.services.ratelimit import RateDecision, rate_limit_hit_async
+from monitoring.services.ratelimit import RateDecision, rate_limit_count
 
 access_log = logging.getLogger("argus.access")
 
@@ -163,7 +163,7 @@ async def decide_http(scope: Mapping[str, Any], client: str) -> EdgeDecision:
     prefix = api_key.prefix if api_key is not None else None
     rate = None
     if policy.rate_class is not None:
-        rate = await rate_limit_hit_async(client_id(api_key, client), policy.rate_class)
+        rate = rate_limit_count(client_id(api_key, client), policy.rate_class)
         over_limit_refusal(policy, rate)
     return EdgeDecision(client, policy, api_key, prefix, rate)
 
@@ -191,7 +191,7 @@ async def decide_handshake(scope: Mapping[str, Any], client: str) -> EdgeDecisio
             prefix = await (cache(api_key_digest(raw), lookup) if cache is not None else lookup())
         if policy.rate_class is not None:
             who = f"key:{prefix}" if prefix is not None else f"ip:{client or 'unknown'}"
-            rate = await rate_limit_hit_async(f"handshake:{who}", policy.rate_class)
+            rate = rate_limit_count(f"handshake:{who}", policy.rate_class)
             handshake_refusal(rate)
     except ApiError as refused:
         return EdgeDecision(client, policy, None, prefix, rate, refused)
