@@ -4,6 +4,7 @@ rules, preloading and health. Callers import from here."""
 from cachemgr.services.backends import degraded_note
 from cachemgr.services.fetch import (
     CacheResult,
+    LoopMiss,
     LoopView,
     Peeked,
     cache_count,
@@ -31,6 +32,7 @@ __all__ = [
     "CacheHealth",
     "CacheResult",
     "Cleared",
+    "LoopMiss",
     "LoopView",
     "Optimization",
     "Peeked",

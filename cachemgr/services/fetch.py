@@ -40,6 +40,9 @@ def cache_fetch(rule: str, key: str, loader: Callable[[], T], *, use_cache: bool
     """
     sync.ensure_started()
     spec = rulebook.get(rule)
+    view = _view.get()
+    if view is not None:
+        return _fetch_in_view(view, spec, key, use_cache)
     if use_cache:
         now = clock.timestamp()
         found = _lookup(spec, key, now)
@@ -99,10 +102,41 @@ def cache_forget(rule: str, key: str) -> None:
 
 @dataclass
 class LoopView:
-    """L2 entries read ahead for code in the event loop, and the keys its lookups still lacked."""
+    """L2 entries read ahead for code in the event loop, and the keys its lookups still lacked.
+
+    `cache_fetch` in a view never calls its loader: a value that is not cached raises LoopMiss
+    (the caller reads ahead and retries, or hands the request to Django). Its lookups are counted
+    only by `count()`, once the caller answers with them, so a request handed on is counted once.
+    """
 
     l2: dict[tuple[str, str], tuple[float, Any] | None] = field(default_factory=dict)
     missing: dict[tuple[str, str], None] = field(default_factory=dict)  # ordered set
+    fetches: list[str] = field(default_factory=list)
+    lookups: list[tuple[str, bool]] = field(default_factory=list)
+
+    def count(self) -> None:
+        for rule in self.fetches:
+            state.counters.fetch(rule, True)
+        for level, hit in self.lookups:
+            state.counters.lookup(level, hit)
+        self.fetches.clear()
+        self.lookups.clear()
+
+
+class LoopMiss(Exception):
+    """cache_fetch in a LoopView: the value is not cached (or use_cache=false), and no loader runs there."""
+
+
+def _fetch_in_view(view: LoopView, spec: Rule, key: str, use_cache: bool) -> CacheResult[Any]:
+    if not use_cache:
+        raise LoopMiss(key)
+    now = clock.timestamp()
+    found = _lookup(spec, key, now, view.lookups)
+    if found is None:
+        raise LoopMiss(key)
+    view.fetches.append(spec.name)
+    level, stored_at, value = found
+    return CacheResult(value, True, level, round(max(0.0, now - stored_at), 3))
 
 
 _view: ContextVar[LoopView | None] = ContextVar("argus_cache_loop_view", default=None)
@@ -112,6 +146,8 @@ _view: ContextVar[LoopView | None] = ContextVar("argus_cache_loop_view", default
 def loop_view(view: LoopView) -> Iterator[LoopView]:
     """Lookups in this block read L2 from `view` only (see the module doc)."""
     token = _view.set(view)
+    view.fetches.clear()
+    view.lookups.clear()
     try:
         yield view
     finally:
