@@ -27,11 +27,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from django.conf import settings
 from rest_framework import serializers
 
 from cachemgr.services import LoopMiss, LoopView, cache_read_ahead, loop_view
 from cachemgr.services.quotebytes import quote_bytes_count, quote_bytes_get
 from core import clock
+from core.compress import accepts_gzip, gzip_parts
 from core.envelope import success
 from core.renderers import dumps
 from marketdata.payloads import full_selection, provenance_of, select_fields
@@ -48,6 +50,7 @@ logger = logging.getLogger("argus.fastpath")
 
 _HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
 Params = dict[str, str]
+RawHeaders = list[tuple[bytes, bytes]]
 # Read-ahead rounds beyond two per symbol (instrument_detail reads an info and a quote key each):
 # a selector that stops at its first missing key (cache_fetch in a loop view raises LoopMiss)
 # learns one key a round; a history answer may need a second key once the first is read.
@@ -76,7 +79,7 @@ def _validated(serializer_class: type[serializers.Serializer], handled: frozense
     return query if query.get("use_cache", True) else None
 
 
-async def _latest_from_bytes(query: Any, started: float) -> bytes | None:
+async def _latest_from_bytes(query: Any, started: float) -> dict[str, Any] | None:
     """/latest from the feed's serialised quotes (cachemgr/services/quotebytes.py): one batched read,
     the quotes' bytes placed in the envelope as they are (orjson.Fragment), parsed only to filter fields."""
     symbols: list[str] = query["symbols"]
@@ -101,7 +104,7 @@ async def _latest_from_bytes(query: Any, started: float) -> bytes | None:
         response_time_ms=_ms(started),
         **degraded_extra(),
     )
-    return dumps(body)
+    return body
 
 
 def _latest(query: Any, started: float) -> dict[str, Any] | None:
@@ -181,7 +184,7 @@ class CachedReadFastPath:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def _answer(self, route: Route, query: Any, started: float) -> bytes | None:
+    def _answer(self, route: Route, query: Any, started: float) -> dict[str, Any] | None:
         try:
             body = route.answer(query, started)
         except LoopMiss:
@@ -190,9 +193,9 @@ class CachedReadFastPath:
             # Django answers instead: it renders errors and loads what this process lacks.
             logger.debug("fast path deferred to Django: %r", exc)
             return None
-        return None if body is None else dumps(body)
+        return body
 
-    async def _answer_in_loop(self, scope: dict[str, Any]) -> bytes | None:
+    async def _answer_in_loop(self, scope: dict[str, Any]) -> dict[str, Any] | None:
         """The answer from the cache without a blocking call. /latest first from the feed's
         serialised quotes; otherwise the selector runs against a loop view (cachemgr), the L2 keys
         it lacked are read ahead in one asyncio MGET, and it runs again; still missing after
@@ -232,8 +235,27 @@ class CachedReadFastPath:
         if scope["type"] == "http":
             body = await self._answer_in_loop(scope)
             if body is not None:
-                headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+                payload, headers = encoded(body, scope.get("headers", []))
+                headers = [*_HEADERS, *headers, (b"content-length", str(len(payload)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await send({"type": "http.response.body", "body": payload})
                 return
         await self.app(scope, receive, send)
+
+
+_HEAD = b'{"success":true,"data":'
+
+
+def encoded(
+    body: dict[str, Any], request_headers: list[tuple[bytes, bytes]]
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The envelope as bytes, gzip-encoded when the client accepts it and it is at least
+    ARGUS_HTTP_GZIP_MIN_BYTES long. The data part (the same for every request of one cached value)
+    is compressed once per content (core/compress.py); only the envelope around it per request."""
+    data = dumps(body["data"])
+    rest = dumps({name: value for name, value in body.items() if name not in ("success", "data")})
+    parts = [_HEAD, data, b"," + rest[1:]]  # success() puts success, data, then the rest, in this order
+    minimum = settings.ARGUS_HTTP_GZIP_MIN_BYTES
+    if minimum and sum(map(len, parts)) >= minimum and accepts_gzip(request_headers):
+        return gzip_parts(parts, 1), [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+    return b"".join(parts), [(b"vary", b"Accept-Encoding")] if minimum else []

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulBytes",
     "core.middleware.ApiLanguage",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ApiGZip",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "monitoring.middleware.CorsMiddleware",
     "monitoring.middleware.RequestMonitorMiddleware",
@@ -125,6 +126,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST framework and the OpenAPI schema ---
 # Answer fully cached GET /latest and /history in the event loop, without Django's thread hops.
 ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
+# HTTP answers under /api/ at least this long are gzip-encoded (level 6, the user guide's) for
+# clients that send Accept-Encoding: gzip; the fast path compresses a cached value's data once
+# (core/compress.py). 0 turns it off. A year of daily bars is ~35 KB of JSON, a quote ~0.4 KB.
+ARGUS_HTTP_GZIP_MIN_BYTES = cfg.integer("ARGUS_HTTP_GZIP_MIN_BYTES", 1024, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],

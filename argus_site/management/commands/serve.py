@@ -38,7 +38,9 @@ class Command(BaseCommand):
             workers=workers,
             lifespan="on",
             http="argus_site.http:BoundedHttpToolsProtocol",  # a bound on request heads
-            ws_per_message_deflate=False,
+            # permessage-deflate at the guide's level, only for clients that offer it (argus_site/http.py).
+            ws="argus_site.http:DeflateWebSocketProtocol",
+            ws_per_message_deflate=bool(settings.ARGUS_WS_COMPRESSION_LEVEL),
             # Frames up to 1 MiB reach the consumer, which answers oversized messages with an error;
             # protocol pings keep NATs open and close peers that miss them.
             ws_max_size=1024 * 1024,
