@@ -214,10 +214,14 @@ class _LocalBuckets:
             self.flushers[loop] = loop.create_task(self._flush_forever(), name="argus-ratelimit-sync")
 
     async def _flush_forever(self) -> None:
-        while True:
+        task = asyncio.current_task()
+        while task is None or not task.cancelling():
             await asyncio.sleep(SYNC_INTERVAL)
             if self.dirty:
-                with contextlib.suppress(Exception):  # a failure is reported by flush itself
+                # A failure is reported by flush itself. The loop ends on cancellation even if
+                # asyncio.wait_for swallowed it (it can, when the awaited call finishes just then:
+                # a loop shutting down would otherwise wait for this task forever).
+                with contextlib.suppress(Exception):
                     await self.flush()
 
     async def flush(self) -> None:
