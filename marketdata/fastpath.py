@@ -79,6 +79,27 @@ def _validated(serializer_class: type[serializers.Serializer], handled: frozense
     return query if query.get("use_cache", True) else None
 
 
+# The same query string validates the same way for a moment: building a DRF serializer per request
+# was a third of the event loop's time on cached /latest (bench/http_api.py's profile). A query is
+# validated by the serializer once, then reused for VALIDATED_SECONDS (a rule that depends on the
+# date, such as a calendar's coverage, is at most that stale; invalid queries are never kept).
+VALIDATED_SECONDS = 1.0
+_validated_cache: dict[tuple[str, bytes], tuple[float, Any]] = {}
+
+
+def _recently_validated(path: str, raw: bytes) -> Any:
+    found = _validated_cache.get((path, raw))
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _remember_validated(path: str, raw: bytes, query: Any) -> None:
+    if len(_validated_cache) >= 10_000:
+        _validated_cache.clear()
+    _validated_cache[(path, raw)] = (time.monotonic() + VALIDATED_SECONDS, query)
+
+
 async def _latest_from_bytes(query: Any, started: float) -> dict[str, Any] | None:
     """/latest from the feed's serialised quotes (cachemgr/services/quotebytes.py): one batched read,
     the quotes' bytes placed in the envelope as they are (orjson.Fragment), parsed only to filter fields."""
@@ -204,12 +225,17 @@ class CachedReadFastPath:
         if route is None or scope["method"] != "GET":
             return None
         started = time.perf_counter()  # response_time_ms includes the reads
-        params = _params(scope.get("query_string", b""))
-        try:
-            query = None if params is None else _validated(route.serializer, route.handled, params)
-        except Exception as exc:  # a validator that needs what this process lacks
-            logger.debug("fast path deferred to Django: %r", exc)
-            return None
+        raw = scope.get("query_string", b"")
+        query = _recently_validated(scope["path"], raw)
+        if query is None:
+            params = _params(raw)
+            try:
+                query = None if params is None else _validated(route.serializer, route.handled, params)
+            except Exception as exc:  # a validator that needs what this process lacks
+                logger.debug("fast path deferred to Django: %r", exc)
+                return None
+            if query is not None:
+                _remember_validated(scope["path"], raw, query)
         if query is None:
             return None
         if scope["path"] == LATEST:
