@@ -18,29 +18,30 @@ from core.limits import BodyLimit  # noqa: E402
 from core.websocket import KnownPaths  # noqa: E402
 from marketdata.fastpath import CachedReadFastPath  # noqa: E402
 from mcpserver.http import MCPMount  # noqa: E402
-from monitoring.asgi import MonitoredFastPath  # noqa: E402
+from monitoring.edge import Edge  # noqa: E402
 from monitoring.security import websocket_origin_validator  # noqa: E402
 from streaming.routing import WEBSOCKET_PATHS, websocket_urlpatterns  # noqa: E402
 
-# Request bodies are bounded before anything reads them (core/limits.py); /mcp (MCP Streamable
-# HTTP) is routed before Django, see mcpserver/http.py.
-application = BodyLimit(
-    MCPMount(
-        Lifespan(
-            ProtocolTypeRouter(
-                {
-                    # Cached /latest and /history answered in the event loop (rate limits and metrics
-                    # applied by MonitoredFastPath); everything else goes to Django.
-                    "http": MonitoredFastPath(CachedReadFastPath(django_http), django_http)
-                    if settings.ARGUS_HTTP_FAST_PATH
-                    else django_http,
-                    # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
-                    "websocket": KnownPaths(
-                        websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS
-                    ),
-                }
+# The edge, outermost, decides once per request and handshake (client, policy, key, rate limit;
+# monitoring/edge.py) and everything behind it only reads that decision. Request bodies are bounded
+# before anything reads them (core/limits.py); /mcp (MCP Streamable HTTP) is routed before Django,
+# see mcpserver/http.py.
+application = Edge(
+    BodyLimit(
+        MCPMount(
+            Lifespan(
+                ProtocolTypeRouter(
+                    {
+                        # Cached reads answered in the event loop; everything else goes to Django.
+                        "http": CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
+                        # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
+                        "websocket": KnownPaths(
+                            websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS
+                        ),
+                    }
+                )
             )
-        )
-    ),
-    lambda: settings.DATA_UPLOAD_MAX_MEMORY_SIZE,  # ARGUS_MAX_REQUEST_BYTES
+        ),
+        lambda: settings.DATA_UPLOAD_MAX_MEMORY_SIZE,  # ARGUS_MAX_REQUEST_BYTES
+    )
 )

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from core.errors import error_body
 from core.renderers import dumps
@@ -59,3 +61,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self.logger.warning("refused a request head over %d bytes from %s", self._head_limit, self.client)
         self.transport.write(head + body)
         self.transport.close()
+
+
+class DeflateWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets protocol with permessage-deflate at ARGUS_WS_COMPRESSION_LEVEL (the user
+    guide's compression_level, 6). It is negotiated only with a client that offers it in its
+    handshake; every other client gets uncompressed frames. `manage.py serve` uses it (`ws=...`),
+    with uvicorn's ws_per_message_deflate on unless the level is 0."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        level = int(settings.ARGUS_WS_COMPRESSION_LEVEL)
+        self.conn.available_extensions = (
+            [
+                ServerPerMessageDeflateFactory(
+                    server_max_window_bits=12,
+                    client_max_window_bits=12,
+                    compress_settings={"level": level, "memLevel": 5},
+                )
+            ]
+            if level
+            else []
+        )

@@ -5,8 +5,12 @@ One command (`make bench-http`, or `.venv/bin/python bench/http_api.py --duratio
 2. starts `manage.py serve --workers N` (uvicorn) on a free port, and the same with
    ARGUS_HTTP_FAST_PATH=false (plain Django) for the /latest scenarios;
 3. warms the cache, then drives each scenario with wrk; stores each response body in Redis and
-   drives bench/baseline_asgi.py (uvicorn, same worker count) serving those bytes;
+   drives two baselines serving those very bytes (uvicorn, same worker count, same wrk load):
+   bench/baseline_memory.py (from memory: the physical limit for Python here) and
+   bench/baseline_asgi.py (one Redis GET per request);
 4. prints requests/s, p50 and p99 side by side, then removes the database, the keys and the servers.
+Argus runs with its default settings (logging at INFO, production auth mode: API keys checked
+whenever sent); only the per-client rate limits are raised (one load generator is one client).
 Loopback only; every process it starts is stopped in `finally`.
 """
 
@@ -28,8 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
 
+import psutil
 import psycopg
 import redis
 
@@ -59,13 +64,14 @@ def server_env(port: int, *, fast_path: bool) -> dict[str, str]:
         ARGUS_HOST="127.0.0.1",
         ARGUS_PORT=str(port),
         ARGUS_EMBEDDED_JOBS="false",
-        ARGUS_LOG_LEVEL="WARNING",
+        ARGUS_LOG_LEVEL="INFO",  # the default: every request's access-log line is written
         ARGUS_CONFIG_FILE="/nonexistent/bench-ignores-local-yaml",
         # The feed keeps latest quotes fresh by write-through; with no feed running, a long TTL
         # keeps the warmed entries for the whole run.
         ARGUS_CACHE_TTL_HOT="3600",
         ARGUS_CACHE_TTL_WARM="3600",
         ARGUS_HTTP_FAST_PATH="true" if fast_path else "false",
+        ARGUS_AUTH_MODE="production",
         # One load generator is one client: the per-client limits (still checked and counted on
         # every request) are raised so the run measures throughput, not the 100/min limit.
         ARGUS_RATE_LIMIT_REALTIME="1000000000",
@@ -86,7 +92,7 @@ def manage(*args: str, env: dict[str, str]) -> None:
 
 
 @contextlib.contextmanager
-def process(cmd: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+def process(cmd: list[str], env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     # Kept after the run: the servers' own logs explain any non-2xx answer.
@@ -94,7 +100,7 @@ def process(cmd: list[str], env: dict[str, str], port: int) -> Iterator[None]:
         yield from _run(cmd, env, port, log)
 
 
-def _run(cmd: list[str], env: dict[str, str], port: int, log: Any) -> Iterator[None]:
+def _run(cmd: list[str], env: dict[str, str], port: int, log: Any) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -105,7 +111,7 @@ def _run(cmd: list[str], env: dict[str, str], port: int, log: Any) -> Iterator[N
                 log.seek(0)
                 raise RuntimeError(f"{cmd} did not start:\n{log.read().decode(errors='replace')[-3000:]}")
             time.sleep(0.3)
-        yield
+        yield proc
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -121,8 +127,12 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(url: str, *, duration: int, connections: int, delay_ms: int | None = None) -> dict[str, float]:
+def wrk(
+    url: str, *, duration: int, connections: int, delay_ms: int | None = None, gzip: bool = False
+) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if gzip:
+        cmd[1:1] = ["-H", "Accept-Encoding: gzip"]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if delay_ms is not None:
             script.write(PACED.format(ms=delay_ms))
@@ -136,6 +146,58 @@ def wrk(url: str, *, duration: int, connections: int, delay_ms: int | None = Non
         "p99": _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         "errors": float(errors.group(1)) if errors else 0.0,
     }
+
+
+PY_SPY = Path(PYTHON).with_name("py-spy")
+# Scenarios whose run is also profiled (one worker, py-spy), to name what limits them.
+PROFILED = ("latest, 1 symbol", "history 1y daily")
+
+
+def profile_start(server: subprocess.Popen[bytes], seconds: int) -> tuple[subprocess.Popen[bytes], Path] | None:
+    """py-spy on one uvicorn worker of `server` for `seconds` (None when py-spy is not installed)."""
+    if not PY_SPY.exists():
+        return None
+    children = psutil.Process(server.pid).children(recursive=True)
+    workers = [child for child in children if "spawn_main" in " ".join(child.cmdline())] or children
+    if not workers:
+        return None
+    out = Path(tempfile.mkstemp(suffix=".txt")[1])
+    cmd = [str(PY_SPY), "record", "--pid", str(workers[-1].pid), "-d", str(seconds), "-r", "200", "-f", "raw"]
+    spy = subprocess.Popen([*cmd, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return spy, out
+
+
+def profile_summary(started: tuple[subprocess.Popen[bytes], Path] | None, top: int = 14) -> list[str]:
+    """Where a worker's event loop spent its samples (inclusive share; self share of the busiest
+    leaves): the loop's thread only, so the other threads' idle waits do not drown it."""
+    if started is None:
+        return ["(py-spy not installed: pip install py-spy)"]
+    spy, out = started
+    spy.wait(timeout=120)
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in out.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not count_text.isdigit():
+            continue
+        count = int(count_text)
+        if "Runner.run (" not in stack:
+            continue  # not the event loop's thread (the pools', metrics' and log writer's wait)
+        total += count
+        frames = [re.sub(r" \(.*/(site-packages/)?", " (", frame) for frame in stack.split(";")]
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    out.unlink()
+    if not total:
+        return ["(no samples)"]
+    lines = [f"{total} samples of the event loop's thread; inclusive:"]
+    ranked = sorted(inclusive.items(), key=lambda item: -item[1])
+    lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in ranked[: top + 6] if n < total * 0.999][:top]
+    lines.append("self (leaf frames):")
+    lines += [f"  {100 * n / total:5.1f}%  {frame}" for frame, n in sorted(own.items(), key=lambda item: -item[1])[:10]]
+    return lines
 
 
 def scenarios(symbols: list[str]) -> dict[str, str]:
@@ -154,9 +216,11 @@ def scenarios(symbols: list[str]) -> dict[str, str]:
     }
 
 
-def fetch(url: str) -> bytes:
+def fetch(url: str, *, gzip: bool = False) -> bytes:
+    """The body as sent (still gzip-encoded when asked for and given)."""
+    request = Request(url, headers={"Accept-Encoding": "gzip"} if gzip else {})
     try:
-        with urlopen(url, timeout=60) as response:
+        with urlopen(request, timeout=60) as response:
             return bytes(response.read())
     except HTTPError as exc:
         raise RuntimeError(f"{url} answered {exc.code}: {exc.read()[:500]!r}") from None
@@ -174,9 +238,9 @@ def main() -> int:
     admin = psycopg.connect(PG_ADMIN, autocommit=True)
     admin.execute(f'CREATE DATABASE "{TAG}"')
     store = redis.Redis.from_url(REDIS_URL)
-    port, django_port, base_port = free_port(), free_port(), free_port()
+    port, django_port, base_port, mem_port = free_port(), free_port(), free_port(), free_port()
     env = server_env(port, fast_path=True)
-    rows: list[tuple[str, dict[str, float], dict[str, float] | None, dict[str, float]]] = []
+    rows: list[tuple[str, dict[str, float], dict[str, float] | None, dict[str, float], dict[str, float]]] = []
     try:
         for step in (["migrate", "--noinput"], ["createcachetable"], ["load_reference_data"]):
             manage(*step, env=env)
@@ -186,6 +250,7 @@ def main() -> int:
             ]
         paths = scenarios(symbols)
         serve = [PYTHON, "manage.py", "serve", "--workers", str(args.workers)]
+        memory = uvicorn_command("bench.baseline_memory:app", port=mem_port, workers=args.workers)
         baseline = uvicorn_command("bench.baseline_asgi:app", port=base_port, workers=args.workers)
         base_env = {**os.environ, "BENCH_REDIS_URL": REDIS_URL, "BENCH_PREFIX": TAG}
         plain: dict[str, dict[str, float]] = {}
@@ -195,13 +260,40 @@ def main() -> int:
                 plain[name] = wrk(
                     f"http://127.0.0.1:{django_port}{path}", duration=args.duration, connections=args.connections
                 )
-        with process(serve, env, port):
+        gzip_runs: dict[str, dict[str, float]] = {}
+        profiles: dict[str, list[str]] = {}
+        with process(serve, env, port) as argus:
+            # The feed's part, once: these symbols' current ticks through the one tick ingest, which
+            # writes each quote through the cache and serialises it into the latest-quote store.
+            ingest = (
+                "import os\nfrom marketdata.sources import get_source\n"
+                "from streaming.services.ticks import ticks_ingest\n"
+                "ticks_ingest(get_source().latest_ticks(os.environ['BENCH_SYMBOLS'].split(',')).values())"
+            )
+            subprocess.run(
+                [PYTHON, "manage.py", "shell", "-c", ingest],
+                cwd=ROOT,
+                env={**env, "BENCH_SYMBOLS": ",".join(symbols)},
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             for index, (name, path) in enumerate(paths.items()):
                 body = fetch(f"http://127.0.0.1:{port}{path}")
                 fetch(f"http://127.0.0.1:{port}{path}")
                 store.set(f"{TAG}:s{index}", body)
+                spy = profile_start(argus, max(1, args.duration - 2)) if name in PROFILED else None
                 result = wrk(f"http://127.0.0.1:{port}{path}", duration=args.duration, connections=args.connections)
-                rows.append((name, result, plain.get(name), {}))
+                if name in PROFILED:
+                    profiles[name] = profile_summary(spy)
+                rows.append((name, result, plain.get(name), {}, {}))
+            for name in ("history 1y daily", "history 1 month 1m"):
+                url = f"http://127.0.0.1:{port}{paths[name]}"
+                encoded = fetch(url, gzip=True)
+                gzip_runs[name] = {
+                    **wrk(url, duration=args.duration, connections=args.connections, gzip=True),
+                    "bytes": float(len(encoded)),
+                    "raw_bytes": float(len(fetch(url))),
+                }
             history = paths["history 1y daily"]
             connections = 10
             paced = wrk(
@@ -210,12 +302,20 @@ def main() -> int:
                 connections=connections,
                 delay_ms=max(1, int(1000 * connections / args.rate)),
             )
-        with process(baseline, base_env, base_port):
-            for index, row in enumerate(rows):
-                row[3].update(
-                    wrk(f"http://127.0.0.1:{base_port}/s{index}", duration=args.duration, connections=args.connections)
-                )
-        report(rows, paced, args)
+        for command, app_port, column in ((memory, mem_port, 3), (baseline, base_port, 4)):
+            with process(command, base_env, app_port):
+                for index, row in enumerate(rows):
+                    row[column].update(
+                        wrk(
+                            f"http://127.0.0.1:{app_port}/s{index}",
+                            duration=args.duration,
+                            connections=args.connections,
+                        )
+                    )
+        report(rows, paced, gzip_runs, args)
+        for name, lines in profiles.items():
+            print(f"\npy-spy, one Argus worker during '{name}':")
+            print("\n".join(lines))
     finally:
         for key in store.scan_iter(f"{TAG}*", count=1000):
             store.delete(key)
@@ -224,20 +324,29 @@ def main() -> int:
     return 0
 
 
-def report(rows: list, paced: dict[str, float], args: argparse.Namespace) -> None:
+def report(
+    rows: list, paced: dict[str, float], gzip_runs: dict[str, dict[str, float]], args: argparse.Namespace
+) -> None:
     print(
         f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.workers} uvicorn workers each, "
         f"on {os.cpu_count()} cores shared with the load generator, Redis and PostgreSQL"
     )
-    head = f"{'scenario':<22}{'Argus req/s':>12}{'p50 ms':>8}{'p99 ms':>8}  {'plain Django req/s':>18}{'p99':>7}"
-    print(head + f"  {'baseline req/s':>14}{'p50':>7}{'p99':>7}{'Argus/baseline':>15}")
-    for name, argus, plain, base in rows:
+    head = f"{'scenario':<22}{'Argus req/s':>12}{'p50 ms':>8}{'p99 ms':>8}"
+    head += f"  {'memory limit req/s':>18}{'p99':>7}{'Argus/limit':>12}"
+    print(head + f"  {'Redis-GET base req/s':>20}{'p99':>7}  {'plain Django req/s':>18}{'p99':>7}")
+    for name, argus, plain, limit, base in rows:
         django = f"{plain['rps']:>18.0f}{plain['p99']:>7.1f}" if plain else f"{'-':>18}{'-':>7}"
-        ratio = argus["rps"] / base["rps"] if base.get("rps") else 0.0
+        ratio = argus["rps"] / limit["rps"] if limit.get("rps") else 0.0
         flag = f"  ({argus['errors']:.0f} non-2xx!)" if argus["errors"] else ""
         print(
-            f"{name:<22}{argus['rps']:>12.0f}{argus['p50']:>8.1f}{argus['p99']:>8.1f}  {django}"
-            f"  {base['rps']:>14.0f}{base['p50']:>7.1f}{base['p99']:>7.1f}{ratio:>14.0%}{flag}"
+            f"{name:<22}{argus['rps']:>12.0f}{argus['p50']:>8.1f}{argus['p99']:>8.1f}"
+            f"  {limit['rps']:>18.0f}{limit['p99']:>7.1f}{ratio:>12.0%}"
+            f"  {base['rps']:>20.0f}{base['p99']:>7.1f}  {django}{flag}"
+        )
+    for name, run in gzip_runs.items():
+        print(
+            f"{name}, Accept-Encoding: gzip: {run['rps']:.0f} req/s, p50 {run['p50']:.1f} ms, p99 {run['p99']:.1f} ms; "
+            f"{run['bytes'] / 1024:.1f} KB per answer instead of {run['raw_bytes'] / 1024:.1f} KB"
         )
     print(
         f"history 1y daily, paced toward {args.rate} req/s (10 connections, wrk delay()): "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from core.errors import json_error
 
@@ -38,3 +40,20 @@ class ApiLanguage:
             return self.get_response(request)
         with translation.override("en"):
             return self.get_response(request)
+
+
+class ApiGZip(GZipMiddleware):
+    """Django's gzip for API answers only (never the admin's or console's HTML, whose CSRF tokens
+    BREACH could read), and only past ARGUS_HTTP_GZIP_MIN_BYTES. What the ASGI fast path answers
+    never reaches Django; it compresses its own (core/compress.py)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        from django.conf import settings
+
+        minimum = settings.ARGUS_HTTP_GZIP_MIN_BYTES
+        if not minimum or not request.path.startswith("/api/"):
+            return response
+        if isinstance(response, HttpResponse) and len(response.content) < minimum:
+            patch_vary_headers(response, ("Accept-Encoding",))
+            return response
+        return super().process_response(request, response)

@@ -1,4 +1,4 @@
-"""A lean ASGI path for cached GET /api/v1/market_data/latest and /history.
+"""A lean ASGI path for cached GET /api/v1/market_data/latest, /history, /full and /instrument_detail.
 
 Django's ASGI handler hops threads on every request (about 1 ms here, see PERFORMANCE.md). A
 request whose answer is all in the cache needs none of that: this app answers it in the event
@@ -7,7 +7,12 @@ contract and envelopes as the Django views) and hands everything else to Django 
 paths and methods, misses, use_cache=false, format=csv, and any request whose parameters are not
 plainly valid, so every error still comes from the one exception handler. A selector that would
 need the database here (a calendar or instrument list not yet loaded in this process) raises
-Django's SynchronousOnlyOperation, and the request goes to Django, which loads it. While Redis is
+Django's SynchronousOnlyOperation, and the request goes to Django, which loads it.
+
+Nothing here blocks the event loop: the selectors run against a cachemgr `LoopView`, which reads
+L2 only from what was read ahead with redis-py's asyncio client (one MGET for every key a round
+lacked, bounded by core.redis.ASYNC_TIMEOUT) and never touches L3 (the database).
+`tests/test_event_loop.py` fails if a blocking call appears here or on the edge. While Redis is
 failing, L2 is not read here at all (its outage breaker decides, and the probes of whether Redis is
 back run on Django's threads): the answer comes from L1, or the request goes to Django.
 """
@@ -15,99 +20,183 @@ back run on Django's threads): the answer comes from L1, or the request goes to 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+from django.conf import settings
+from rest_framework import serializers
+
+from cachemgr.services import LoopMiss, LoopView, cache_read_ahead, loop_view
+from cachemgr.services.quotebytes import quote_bytes_count, quote_bytes_get
+from core import clock
+from core.compress import accepts_gzip, gzip_parts
+from core.envelope import success
 from core.renderers import dumps
-from marketdata.payloads import QUOTE_FIELDS
-from marketdata.selectors.history import HISTORY_MAX_SYMBOLS, cached_history_bars
-from marketdata.selectors.quotes import LATEST_MAX_SYMBOLS, cached_latest_quotes
-from marketdata.sources.base import PERIODS
-from marketdata.symbols import InvalidSymbol, parse_symbols
+from marketdata.payloads import full_selection, provenance_of, select_fields
+from marketdata.selectors.common import source_identity
+from marketdata.selectors.history import cached_history_bars
+from marketdata.selectors.quotes import cached_latest_quotes, full_snapshots
+from marketdata.selectors.reference import instrument_details
+from marketdata.serializers import FullQuery, HistoryQuery, InstrumentQuery, LatestQuery
+from marketdata.views.common import degraded_extra
 from marketdata.views.history import history_envelope
 from marketdata.views.quotes import latest_envelope
 
 logger = logging.getLogger("argus.fastpath")
 
-_TRUE = {"true", "True", "1"}
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _HEADERS = [(b"content-type", b"application/json"), (b"x-content-type-options", b"nosniff")]
 Params = dict[str, str]
+RawHeaders = list[tuple[bytes, bytes]]
+# Read-ahead rounds beyond two per symbol (instrument_detail reads an info and a quote key each):
+# a selector that stops at its first missing key (cache_fetch in a loop view raises LoopMiss)
+# learns one key a round; a history answer may need a second key once the first is read.
+READ_AHEAD_EXTRA_ROUNDS = 2
 
 
-def _params(raw: bytes, allowed: set[str]) -> Params | None:
-    """Single-valued query parameters among `allowed`, asking for cached data; None otherwise."""
+def _params(raw: bytes) -> Params | None:
+    """Single-valued query parameters; None when one is repeated (Django says what is wrong)."""
     parsed = parse_qs(raw.decode("latin-1"), keep_blank_values=True)
-    if not parsed.keys() <= allowed or any(len(values) > 1 for values in parsed.values()):
+    parsed.pop("api_key", None)  # the edge has checked it (monitoring/edge.py)
+    if any(len(values) > 1 for values in parsed.values()):
         return None
-    params = {name: values[0] for name, values in parsed.items()}
-    return None if params.get("use_cache", "true") not in _TRUE else params
+    return {name: values[0] for name, values in parsed.items()}
 
 
-def _symbols(params: Params, maximum: int) -> list[str] | None:
-    try:
-        return parse_symbols(params.get("symbols", ""), maximum=maximum)
-    except InvalidSymbol:
+def _validated(serializer_class: type[serializers.Serializer], handled: frozenset[str], params: Params) -> Any:
+    """The view's own query serializer's validated data (the same rules, not a copy of them), or
+    None: invalid (Django renders the error), a parameter the fast path does not handle, or
+    use_cache=false."""
+    if not params.keys() <= handled:
         return None
-
-
-def _latest(params: Params) -> dict[str, Any] | None:
-    symbols = _symbols(params, LATEST_MAX_SYMBOLS)
-    fields = None
-    if "fields" in params:
-        fields = list(dict.fromkeys(item.strip() for item in params["fields"].split(",") if item.strip()))
-        if not fields or not set(fields) <= set(QUOTE_FIELDS):
-            return None
-    if symbols is None:
+    serializer = serializer_class(data=params)
+    if not serializer.is_valid():
         return None
-    started = time.perf_counter()
-    result = cached_latest_quotes(symbols=symbols, fields=fields)
+    query = serializer.validated_data
+    return query if query.get("use_cache", True) else None
+
+
+# The same query string validates the same way for a moment: building a DRF serializer per request
+# was a third of the event loop's time on cached /latest (bench/http_api.py's profile). A query is
+# validated by the serializer once, then reused for VALIDATED_SECONDS (a rule that depends on the
+# date, such as a calendar's coverage, is at most that stale; invalid queries are never kept).
+VALIDATED_SECONDS = 1.0
+_validated_cache: dict[tuple[str, bytes], tuple[float, Any]] = {}
+
+
+def _recently_validated(path: str, raw: bytes) -> Any:
+    found = _validated_cache.get((path, raw))
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[1]
+
+
+def _remember_validated(path: str, raw: bytes, query: Any) -> None:
+    if len(_validated_cache) >= 10_000:
+        _validated_cache.clear()
+    _validated_cache[(path, raw)] = (time.monotonic() + VALIDATED_SECONDS, query)
+
+
+async def _latest_from_bytes(query: Any, started: float) -> dict[str, Any] | None:
+    """/latest from the feed's serialised quotes (cachemgr/services/quotebytes.py): one batched read,
+    the quotes' bytes placed in the envelope as they are (orjson.Fragment), parsed only to filter fields."""
+    symbols: list[str] = query["symbols"]
+    fields: list[str] | None = query.get("fields")
+    now = clock.timestamp()
+    entries = await quote_bytes_get(symbols, now)
+    if any(entry is None for entry in entries):
+        return None
+    found = [entry for entry in entries if entry is not None]
+    data: dict[str, Any] = {}
+    for symbol, entry in zip(symbols, found, strict=True):
+        data[symbol] = (
+            orjson.Fragment(entry.body) if fields is None else select_fields(orjson.loads(entry.body), fields)
+        )
+    quote_bytes_count(len(found))
+    name, simulated = source_identity()
+    body = success(
+        data,
+        cache_hit=True,
+        cache_age_seconds=round(max(0.0, now - min(entry.stored_at for entry in found)), 3),
+        source=provenance_of(name, simulated=simulated, as_of=min(entry.timestamp for entry in found)),
+        response_time_ms=_ms(started),
+        **degraded_extra(),
+    )
+    return body
+
+
+def _latest(query: Any, started: float) -> dict[str, Any] | None:
+    result = cached_latest_quotes(symbols=query["symbols"], fields=query.get("fields"))
     return None if result is None else latest_envelope(result, response_time_ms=_ms(started))
 
 
-def _history(params: Params) -> dict[str, Any] | None:
-    symbols = _symbols(params, HISTORY_MAX_SYMBOLS)
-    start, end = params.get("start_date", ""), params.get("end_date", "")
-    period, adjust = params.get("period", "1d"), params.get("adjust", "none")
-    anchor_text = params.get("adjust_anchor")
-    if (
-        symbols is None
-        or params.get("format", "json") != "json"
-        or not (_DATE.match(start) and _DATE.match(end))
-        or period not in PERIODS
-        or adjust not in ("none", "pre", "post")
-        or (anchor_text is not None and (adjust == "none" or not _DATE.match(anchor_text)))
-    ):
+def _history(query: Any, started: float) -> dict[str, Any] | None:
+    if query["format"] != "json":
         return None
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-        anchor = date.fromisoformat(anchor_text) if anchor_text is not None else None
-    except ValueError:
-        return None
-    if first > last:
-        return None
-    started = time.perf_counter()
     result = cached_history_bars(
-        symbols=symbols, start=first, end=last, period=period, adjust=adjust, adjust_anchor=anchor
+        symbols=query["symbols"],
+        start=query["start_date"],
+        end=query["end_date"],
+        period=query["period"],
+        adjust=query["adjust"],
+        adjust_anchor=query.get("adjust_anchor"),
     )
     return None if result is None else history_envelope(result, response_time_ms=_ms(started))
+
+
+def _full(query: Any, started: float) -> dict[str, Any] | None:
+    """/full: the view's selector itself, in the loop view (a value not cached raises LoopMiss)."""
+    selection = full_selection(query.get("fields"))
+    result = full_snapshots(
+        symbols=query["symbols"], sections=selection.sections, depth=query["depth"], selection=selection
+    )
+    return _envelope(result, started)
+
+
+def _instrument_detail(query: Any, started: float) -> dict[str, Any] | None:
+    """/instrument_detail: the view's selector itself, in the loop view."""
+    return _envelope(instrument_details(symbols=query["symbols"]), started)
+
+
+def _envelope(result: Any, started: float) -> dict[str, Any]:
+    """What the views' json_response sends."""
+    return success(
+        result.data,
+        cache_hit=result.cache_hit,
+        cache_age_seconds=result.cache_age_seconds,
+        source=result.source,
+        response_time_ms=_ms(started),
+        **degraded_extra(),
+    )
 
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
 
 
-ROUTES: dict[str, tuple[set[str], Callable[[Params], dict[str, Any] | None]]] = {
-    "/api/v1/market_data/latest": ({"symbols", "fields", "use_cache"}, _latest),
-    "/api/v1/market_data/history": (
-        {"symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor", "format", "use_cache"},
+@dataclass(frozen=True)
+class Route:
+    serializer: type[serializers.Serializer]
+    handled: frozenset[str]  # the serializer's parameters this path honours (a test holds it to all of them)
+    answer: Callable[[Any, float], dict[str, Any] | None]
+
+
+ROUTES: dict[str, Route] = {
+    "/api/v1/market_data/latest": Route(LatestQuery, frozenset({"symbols", "fields", "use_cache"}), _latest),
+    "/api/v1/market_data/history": Route(
+        HistoryQuery,
+        frozenset({"symbols", "start_date", "end_date", "period", "adjust", "adjust_anchor", "format", "use_cache"}),
         _history,
     ),
+    "/api/v1/market_data/full": Route(FullQuery, frozenset({"symbols", "fields", "depth", "use_cache"}), _full),
+    "/api/v1/market_data/instrument_detail": Route(
+        InstrumentQuery, frozenset({"symbols", "use_cache"}), _instrument_detail
+    ),
 }
+LATEST = "/api/v1/market_data/latest"
 
 
 class CachedReadFastPath:
@@ -116,27 +205,83 @@ class CachedReadFastPath:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def _answer(self, scope: dict[str, Any]) -> bytes | None:
-        route = ROUTES.get(scope["path"])
-        if route is None or scope["method"] != "GET":
-            return None
-        params = _params(scope.get("query_string", b""), route[0])
-        if params is None:
-            return None
+    def _answer(self, route: Route, query: Any, started: float) -> dict[str, Any] | None:
         try:
-            body = route[1](params)
+            body = route.answer(query, started)
+        except LoopMiss:
+            return None  # the view noted the keys it lacked
         except Exception as exc:
             # Django answers instead: it renders errors and loads what this process lacks.
             logger.debug("fast path deferred to Django: %r", exc)
             return None
-        return None if body is None else dumps(body)
+        return body
+
+    async def _answer_in_loop(self, scope: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer from the cache without a blocking call. /latest first from the feed's
+        serialised quotes; otherwise the selector runs against a loop view (cachemgr), the L2 keys
+        it lacked are read ahead in one asyncio MGET, and it runs again; still missing after
+        the rounds allowed, the request goes to Django."""
+        route = ROUTES.get(scope["path"])
+        if route is None or scope["method"] != "GET":
+            return None
+        started = time.perf_counter()  # response_time_ms includes the reads
+        raw = scope.get("query_string", b"")
+        query = _recently_validated(scope["path"], raw)
+        if query is None:
+            params = _params(raw)
+            try:
+                query = None if params is None else _validated(route.serializer, route.handled, params)
+            except Exception as exc:  # a validator that needs what this process lacks
+                logger.debug("fast path deferred to Django: %r", exc)
+                return None
+            if query is not None:
+                _remember_validated(scope["path"], raw, query)
+        if query is None:
+            return None
+        if scope["path"] == LATEST:
+            try:
+                body = await _latest_from_bytes(query, started)
+            except Exception as exc:
+                logger.debug("fast path: quote bytes unusable: %r", exc)
+                body = None
+            if body is not None:
+                return body
+        view = LoopView()
+        for _ in range(2 * len(query.get("symbols", ())) + READ_AHEAD_EXTRA_ROUNDS):
+            with loop_view(view):
+                body = self._answer(route, query, started)
+                if body is not None:
+                    view.count()  # the cache reads of the selectors run in the view, counted once
+            if body is not None or not view.missing:
+                return body
+            await cache_read_ahead(view)
+        return None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            body = self._answer(scope)
+            body = await self._answer_in_loop(scope)
             if body is not None:
-                headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+                payload, headers = encoded(body, scope.get("headers", []))
+                headers = [*_HEADERS, *headers, (b"content-length", str(len(payload)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await send({"type": "http.response.body", "body": payload})
                 return
         await self.app(scope, receive, send)
+
+
+_HEAD = b'{"success":true,"data":'
+
+
+def encoded(
+    body: dict[str, Any], request_headers: list[tuple[bytes, bytes]]
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The envelope as bytes, gzip-encoded when the client accepts it and it is at least
+    ARGUS_HTTP_GZIP_MIN_BYTES long. The data part (the same for every request of one cached value)
+    is compressed once per content (core/compress.py); only the envelope around it per request."""
+    data = dumps(body["data"])
+    rest = dumps({name: value for name, value in body.items() if name not in ("success", "data")})
+    parts = [_HEAD, data, b"," + rest[1:]]  # success() puts success, data, then the rest, in this order
+    minimum = settings.ARGUS_HTTP_GZIP_MIN_BYTES
+    if minimum and sum(map(len, parts)) >= minimum and accepts_gzip(request_headers):
+        return gzip_parts(parts, 1), [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+    return b"".join(parts), [(b"vary", b"Accept-Encoding")] if minimum else []

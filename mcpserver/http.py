@@ -2,9 +2,10 @@
 
 The session manager needs a long-lived task group; it starts with the first /mcp request (so a
 process that never serves MCP pays nothing) and stops when the server's lifespan shuts down.
-Access control: settings.ARGUS_MCP_HTTP_GUARD names a callable `guard(headers, client_ip)` that
-raises an ApiError (UNAUTHORIZED, FORBIDDEN, RATE_LIMIT_EXCEEDED, ...) to refuse a request: the
-hook through which MCP sits behind the same API keys and rate limits as REST.
+Access control: the edge (monitoring/edge.py) has already decided every /mcp request under its
+policy row (the same API keys and real-time limit as REST), counted it and will log it; nothing
+here applies that guard again. settings.ARGUS_MCP_HTTP_GUARD may name an extra callable
+`guard(headers, client_ip)` that raises an ApiError to refuse a request (off by default).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""DRF's default authentication. The middleware has already authenticated, authorised and counted
-the request (monitoring.policy); this exposes the key to DRF views as `request.auth` and applies the
-same rules to a view reached without the middleware (e.g. a test's APIRequestFactory)."""
+"""DRF's default authentication. The edge (monitoring/edge.py) has already authenticated, authorised
+and counted the request; this only exposes its key to DRF views as `request.auth` (through the
+middleware's `request_decide`, which reads the edge's decision, or takes it once without the edge)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from monitoring.middleware import client_ip
-from monitoring.services.apikeys import raw_key_from_headers
-from monitoring.services.guard import request_guard
+from monitoring.middleware import request_decide
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -20,17 +18,7 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         django_request = request._request
-        if not hasattr(django_request, "argus_rate"):
-            raw_key = raw_key_from_headers(
-                request.headers.get("Authorization"),
-                request.headers.get("X-API-Key"),
-                request.META.get("QUERY_STRING", ""),
-            )
-            result = request_guard(
-                path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(django_request)
-            )
-            django_request.argus_api_key = result.api_key  # type: ignore[attr-defined]
-            django_request.argus_rate = result.rate  # type: ignore[attr-defined]
+        request_decide(django_request)
         key = getattr(django_request, "argus_api_key", None)
         return None if key is None else (None, key)
 

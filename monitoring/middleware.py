@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from core.errors import ApiError, json_error
-from monitoring.asgi import GUARD, OBSERVED
+from monitoring.edge import OBSERVED, edge_decision
 from monitoring.logfilters import redact_query
 from monitoring.services.apikeys import raw_key_from_headers
 from monitoring.services.guard import request_guard
@@ -24,13 +24,32 @@ RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: the ASGI client, as the fast path (monitoring/asgi.py) reads it.
+    """The client's address as the edge decided it (monitoring.edge.client_address).
 
-    X-Forwarded-For is resolved once, by uvicorn and only for connections from ARGUS_TRUSTED_PROXIES
-    (`manage.py serve` passes ARGUS_TRUST_X_FORWARDED_FOR as its proxy_headers); reading the header
-    again here would let any peer choose its address by writing it.
+    The edge rewrites the ASGI client, so REMOTE_ADDR is that address; reading X-Forwarded-For again
+    here would let any peer choose its address by writing it.
     """
-    return request.META.get("REMOTE_ADDR")
+    decision = edge_decision(getattr(request, "scope", None))
+    return decision.client if decision is not None else request.META.get("REMOTE_ADDR")
+
+
+def request_decide(request: HttpRequest) -> None:
+    """Set `request.argus_api_key` / `request.argus_rate` once: from the edge's decision, or, for a
+    request that reached Django without the edge (WSGI, Django's test client), from the same rules
+    applied here. Raises the spec's ApiError to refuse."""
+    if hasattr(request, "argus_rate"):
+        return
+    decided = edge_decision(getattr(request, "scope", None))
+    if decided is not None:
+        request.argus_api_key, request.argus_rate = decided.api_key, decided.rate  # type: ignore[attr-defined]
+        return
+    raw_key = raw_key_from_headers(
+        request.headers.get("Authorization"), request.headers.get("X-API-Key"), request.META.get("QUERY_STRING", "")
+    )
+    result = request_guard(
+        path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
+    )
+    request.argus_api_key, request.argus_rate = result.api_key, result.rate  # type: ignore[attr-defined]
 
 
 class CorsMiddleware:
@@ -80,28 +99,17 @@ class RequestMonitorMiddleware:
         return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
-        """Runs after routing, so unknown paths are not charged; DRF and plain views alike."""
-        decided = getattr(request, "scope", {}).get(GUARD)
-        if decided is not None:  # already charged by monitoring.asgi in front of a fast path
-            request.argus_api_key, request.argus_rate = decided.api_key, decided.rate  # type: ignore[attr-defined]
-            return None
-        raw_key = raw_key_from_headers(
-            request.headers.get("Authorization"), request.headers.get("X-API-Key"), request.META.get("QUERY_STRING", "")
-        )
+        """Runs after routing: reads the edge's decision (or, without the edge, decides here)."""
         try:
-            result = request_guard(
-                path=request.path_info, method=request.method or "GET", raw_key=raw_key, ip=client_ip(request)
-            )
+            request_decide(request)
         except ApiError as exc:
             return json_error(exc.code, exc.details, exc.headers, status=exc.http_status)
-        request.argus_api_key = result.api_key  # type: ignore[attr-defined]
-        request.argus_rate = result.rate  # type: ignore[attr-defined]
         return None
 
     def _observe(self, request: HttpRequest, response: HttpResponse, ms: float) -> None:
         scope = getattr(request, "scope", None)
         if scope is not None and OBSERVED in scope:
-            scope[OBSERVED] = True  # tell monitoring.asgi this request is counted and logged here
+            scope[OBSERVED] = True  # tell the edge this request is counted and logged here
         path = request.path_info
         if not path.startswith(settings.ARGUS_METRICS_EXCLUDE):
             match = getattr(request, "resolver_match", None)

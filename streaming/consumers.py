@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.errors import ApiError, DatabaseUnavailable, RateLimitExceeded, ServiceUnavailable, Unauthorized
-from monitoring.services.apikeys import api_key_digest, api_key_from_scope
-from monitoring.services.guard import websocket_authenticate, websocket_handshake_limit
+from monitoring.edge import edge_decision
 from monitoring.services.metrics import ws_connection_closed, ws_connection_opened
-from streaming import get_hub
 from streaming.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_RATE_LIMITED,
@@ -47,16 +44,22 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()
-        try:
-            # The handshake's API key, under the same rules as HTTP (monitoring/policy.py), then the
-            # client's handshake count (a reconnect loop cannot make the server do unbounded work).
-            key = await self._authenticate()
-            await websocket_handshake_limit(self.scope, key)
-        except ApiError as refused:
-            # Accept first, so the client reads why before the close.
+        # The edge (monitoring/edge.py) decided this handshake: its API key under /ws/market_data's
+        # policy, then the client's handshake count. Only read here; no decision means the consumer
+        # was mounted without the edge, which is refused rather than let through unchecked.
+        decision = edge_decision(self.scope)
+        refused = (
+            Unauthorized("this server could not check the handshake; reconnect")
+            if decision is None
+            else decision.refusal
+        )
+        if refused is not None:
+            # Accepted first, so the client reads why before the close.
             await self.send(text_data=error_frame(refused))
             await self.close(code=_close_code(refused))
             return
+        assert decision is not None
+        key = decision.key_prefix
         session = Session(self._send_text, self._close)
         session.connection.key = key
         if not await session.open():
@@ -67,26 +70,6 @@ class MarketDataConsumer(AsyncWebsocketConsumer):
             return
         self.session = session
         ws_connection_opened()
-
-    async def _authenticate(self) -> str | None:
-        """The prefix of the handshake's API key (None: anonymous), under /ws/market_data's policy.
-
-        A key this process verified in the last KEY_SECONDS is not looked up again: each lookup is a
-        hop to Channels' one database thread (~1.5 ms), and a reconnect storm of one client's
-        connections queued behind it. Revoking, editing or deleting a key clears it from every
-        process's cache and closes its connections (streaming/keys.py).
-        """
-        raw = api_key_from_scope(self.scope)
-        if raw is None:
-            websocket_authenticate(self.scope)  # no key: decided from settings alone, no database
-            return None
-        return await get_hub().key_verify(api_key_digest(raw), self._key_lookup)
-
-    async def _key_lookup(self) -> str:
-        key = await database_sync_to_async(websocket_authenticate)(self.scope)
-        if key is None:  # not reached: a presented key is returned or refused
-            raise Unauthorized("the API key could not be checked; reconnect")
-        return key.prefix
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is not None:

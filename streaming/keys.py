@@ -6,6 +6,7 @@ with 4401. The message goes out on the stream's own channel (Redis pub/sub, or i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import orjson
@@ -33,3 +34,11 @@ def api_key_changed(sender: type[ApiKey], instance: ApiKey, signal: Any, **kwarg
 def connect_signals() -> None:
     post_save.connect(api_key_changed, sender=ApiKey, dispatch_uid="argus-stream-api-key-saved")
     post_delete.connect(api_key_changed, sender=ApiKey, dispatch_uid="argus-stream-api-key-deleted")
+
+
+async def handshake_key_cache(digest: str, lookup: Callable[[], Coroutine[Any, Any, str]]) -> str:
+    """The edge's handshake key check through this process's hub: a key verified in the last
+    KEY_SECONDS is not looked up again, and handshakes arriving together share one lookup."""
+    from streaming import get_hub
+
+    return await get_hub().key_verify(digest, lookup)

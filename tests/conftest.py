@@ -141,4 +141,8 @@ def _clear_caches() -> Iterator[None]:
             backend.delete_pattern("*")
         else:
             backend.clear()
+    with contextlib.suppress(Exception):  # the feed's serialised quotes (a raw Redis hash, not a cache key)
+        from cachemgr.services.quotebytes import quote_bytes_clear
+
+        quote_bytes_clear(shared=True)
     yield

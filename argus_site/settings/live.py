@@ -38,6 +38,10 @@ ARGUS_RECORDER_MAX_MB = cfg.integer("ARGUS_RECORDER_MAX_MB", 5120, minimum=1)
 ARGUS_REPLAY_BUFFER_SIZE = cfg.integer("ARGUS_REPLAY_BUFFER_SIZE", 10000, minimum=1)
 ARGUS_WS_MAX_CONNECTIONS = cfg.integer("ARGUS_WS_MAX_CONNECTIONS", 1000, minimum=1)
 ARGUS_WS_HEARTBEAT_INTERVAL = cfg.number("ARGUS_WS_HEARTBEAT_INTERVAL", 30.0, minimum=1.0)
+# WebSocket permessage-deflate (the user guide's "compression: gzip", "compression_level: 6"): the
+# zlib level used when a client offers the extension in its handshake; clients that do not offer it
+# get uncompressed frames (small JSON frames gain little). 0: never negotiated.
+ARGUS_WS_COMPRESSION_LEVEL = min(9, cfg.integer("ARGUS_WS_COMPRESSION_LEVEL", 6, minimum=0))
 ARGUS_WS_MAX_SYMBOLS = cfg.integer("ARGUS_WS_MAX_SYMBOLS", 200, minimum=1)
 ARGUS_WS_MAX_MESSAGE_BYTES = cfg.integer("ARGUS_WS_MAX_MESSAGE_BYTES", 65536, minimum=256)
 # Pushes queued per connection before it is conflated (latest quote per symbol) ...

@@ -56,6 +56,9 @@ def _logging() -> dict[str, Any]:
 
 
 LOGGING = _logging()
+# The same config, with records emitted in the event loop written by a background thread (the
+# access log's lines among them), so no log write blocks the loop (core/logqueue.py).
+LOGGING_CONFIG = "core.logqueue.configure"
 
 # Metrics: in-process counters flushed to Redis (or process memory) every interval; rates over the
 # window (internal tuning, seconds).

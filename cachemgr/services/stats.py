@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cachemgr.services import backends, sync
+from cachemgr.services.quotebytes import quote_bytes_clear
 from cachemgr.services.rules import rulebook
 from core.process import STARTED_AT
 
@@ -135,6 +136,8 @@ def cache_clear(*, cache_type: str = "all", level: str | None = None) -> Cleared
                 freed = clear(rule)
                 keys += freed.keys
                 size += freed.bytes
+                if shared == "L2" and rule == "LATEST_DATA":
+                    quote_bytes_clear(shared=True)  # the feed's serialised copies of the same quotes
         except Exception as exc:
             (backends.outage if shared == "L2" else backends.l3_outage).failed(exc)
             complete = False

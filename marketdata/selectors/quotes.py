@@ -92,12 +92,16 @@ def cached_latest_quotes(*, symbols: Sequence[str], fields: Sequence[str] | None
     summary = CacheSummary()
     quotes: dict[str, dict[str, Any]] = {}
     found: list[Peeked[Any]] = []
-    for symbol in symbols:
+    missed = False
+    for symbol in symbols:  # every symbol is looked up, so a loop view learns every key it lacks
         peeked = cache_peek("LATEST_DATA", latest_quote_key(symbol))
         if peeked is None:
-            return None  # Django answers, and counts, every lookup of this request
+            missed = True
+            continue
         found.append(peeked)
         quotes[symbol] = summary.add(peeked.result)
+    if missed:
+        return None  # Django answers, and counts, every lookup of this request
     cache_count(found)
     name, simulated = source_identity()
     return QuotesResult(

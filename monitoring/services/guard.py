@@ -1,10 +1,13 @@
-"""One decision per request, for HTTP (middleware), WebSocket handshakes and MCP: key, scope, limit."""
+"""The rules of one decision per request: key, scope, limit.
+
+The edge (monitoring/edge.py) applies them to every request and WebSocket handshake that reaches
+the ASGI application; `request_guard` is the same decision for a request that reaches Django
+without the edge (the WSGI entry point, Django's test client), taken by the middleware only then.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -19,8 +22,8 @@ from core.errors import (
 )
 from monitoring.models import ApiKey
 from monitoring.policy import EXEMPT, Policy, policy_for
-from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, raw_key_from_headers
-from monitoring.services.ratelimit import RateDecision, rate_limit_hit, rate_limit_hit_async
+from monitoring.services.apikeys import api_key_authenticate
+from monitoring.services.ratelimit import RateDecision, rate_limit_hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +76,12 @@ def request_guard(*, path: str, method: str, raw_key: str | None, ip: str | None
     if policy.rate_class is None:
         return GuardResult(api_key, None)
     decision = rate_limit_hit(client_id(api_key, ip), policy.rate_class)
-    _refuse_over_limit(policy, decision)
+    over_limit_refusal(policy, decision)
     return GuardResult(api_key, decision)
 
 
-async def anonymous_request_guard(*, path: str, method: str, ip: str | None) -> GuardResult:
-    """`request_guard` for a request without a key, in the event loop: no database read, and the
-    rate limit is counted without blocking the loop (let through while Redis is failing)."""
-    policy = policy_for(path, method)
-    if policy is EXEMPT:
-        return GuardResult(None, None)
-    access_check(policy, None)  # raises UNAUTHORIZED when the policy needs a key
-    if policy.rate_class is None:
-        return GuardResult(None, None)
-    decision = await rate_limit_hit_async(client_id(None, ip), policy.rate_class)
-    _refuse_over_limit(policy, decision)
-    return GuardResult(None, decision)
-
-
-def _refuse_over_limit(policy: Policy, decision: RateDecision | None) -> None:
+def over_limit_refusal(policy: Policy, decision: RateDecision | None) -> None:
+    """Raise RATE_LIMIT_EXCEEDED when `decision` refused the request."""
     if decision is not None and not decision.allowed:
         raise RateLimitExceeded(
             f"{policy.rate_class} limit is {decision.limit} requests per window; retry in {decision.reset_seconds} s",
@@ -99,33 +89,11 @@ def _refuse_over_limit(policy: Policy, decision: RateDecision | None) -> None:
         )
 
 
-def websocket_authenticate(scope: Mapping[str, Any]) -> ApiKey | None:
-    """For the WebSocket consumer's connect(): the handshake's key under /ws/market_data's policy.
-
-    Raises Unauthorized/Forbidden (close the connection, e.g. with code 4401/4403) as for HTTP.
-    """
-    return access_check(policy_for(str(scope.get("path", "/ws/market_data")), "GET"), api_key_from_scope(scope))
-
-
-async def websocket_handshake_limit(scope: Mapping[str, Any], key_prefix: str | None) -> RateDecision | None:
-    """Count one handshake against /ws/market_data's rate class (the spec's 1000 per minute), per key,
-    else per address; raises RATE_LIMIT_EXCEEDED past it. In the event loop: never blocks it."""
-    policy = policy_for(str(scope.get("path", "/ws/market_data")), "GET")
-    if policy is EXEMPT or policy.rate_class is None:
-        return None
-    ip = (scope.get("client") or ("", 0))[0]
-    client = f"key:{key_prefix}" if key_prefix is not None else f"ip:{ip or 'unknown'}"
-    decision = await rate_limit_hit_async(f"handshake:{client}", policy.rate_class)
+def handshake_refusal(decision: RateDecision | None) -> None:
+    """Raise RATE_LIMIT_EXCEEDED when a client's WebSocket handshake count is past its limit."""
     if decision is not None and not decision.allowed:
         raise RateLimitExceeded(
             f"too many WebSocket handshakes from this client: at most {decision.limit} per window; "
             f"reconnect in {decision.reset_seconds} s (keep one connection and subscribe on it)",
             headers=decision.headers(),
         )
-    return decision
-
-
-def mcp_guard(headers: Mapping[str, str], client_ip: str) -> None:
-    """For ARGUS_MCP_HTTP_GUARD: /mcp behind the same keys and real-time limit as REST (raises ApiError)."""
-    raw_key = raw_key_from_headers(headers.get("authorization"), headers.get("x-api-key"))
-    request_guard(path="/mcp", method="POST", raw_key=raw_key, ip=client_ip)

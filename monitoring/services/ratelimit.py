@@ -4,13 +4,15 @@ A fixed window that opens at a client's first request: INCR + PEXPIRE in one Lua
 count is atomic across processes. The embedded default keeps the same windows in process memory.
 If Redis does not answer, requests are let through (availability first) and a warning is logged.
 Redis failing trips the L2 outage breaker (cachemgr.services.backends.outage; the same Redis), and
-while it is open the limiter is skipped at once. `rate_limit_hit_async` is the event loop's version
-(the ASGI fast path): it never blocks the loop and waits at most core.redis.ASYNC_TIMEOUT.
+while it is open the limiter is skipped at once. `rate_limit_count` is the event loop's version
+(the edge): a local count per client and class, reconciled with the same Redis counter in the
+background, so a request never waits for Redis (tolerance: see SYNC_INTERVAL).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import threading
@@ -148,42 +150,147 @@ def rate_limit_hit(client: str, rate_class: str) -> RateDecision | None:
     return _decision(limit, count, ttl_ms)
 
 
-_async_scripts: dict[int, Any] = {}
+# The event loop's limiter: a local count per client and class, reconciled with the shared Redis
+# counter by a background task every SYNC_INTERVAL seconds (one pipelined script call per client
+# that had requests). A request costs a dict update under a lock, never a Redis round trip.
+#
+# Tolerance: each process decides from the shared count it last learnt plus its own requests since
+# then. Across P processes a limit L admits at most L plus, for each other process, the requests
+# that process admitted in one SYNC_INTERVAL (at most one interval plus one Redis round trip old);
+# for one process it is exact. While Redis is failing each process still enforces the limit on its
+# own requests and its counts reach Redis when it answers again (tests/monitoring/test_limits_shared.py).
+SYNC_INTERVAL = 0.01
+
+_SYNC_SCRIPT = """
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+"""
 
 
-def _async_hit_script(redis: Any) -> Any:
-    """The Lua script registered on the event loop's client (one client per loop, see core.redis)."""
-    script = _async_scripts.get(id(redis))
-    if script is None or script.registered_client is not redis:
-        if len(_async_scripts) > 16:  # clients of loops that are gone (tests)
-            _async_scripts.clear()
-        script = _async_scripts[id(redis)] = redis.register_script(_HIT_SCRIPT)
-    return script
+class _Bucket:
+    """One client's window in one class, as this process knows it."""
+
+    __slots__ = ("closes", "pending", "shared", "window_ms")
+
+    def __init__(self, closes: float, window_ms: int) -> None:
+        self.shared = 0  # the shared count Redis last reported (this process's flushed requests included)
+        self.pending = 0  # requests counted here, not yet added to Redis
+        self.closes = closes  # monotonic time the window closes (Redis's PTTL once synced)
+        self.window_ms = window_ms
 
 
-async def rate_limit_hit_async(client: str, rate_class: str) -> RateDecision | None:
-    """`rate_limit_hit` for code in the event loop: never blocks it, and skips Redis while it is failing.
+class _LocalBuckets:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.buckets: dict[str, _Bucket] = {}
+        self.dirty: set[str] = set()
+        self.flushers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
+        self.scripts: dict[int, Any] = {}
 
-    A probe of whether Redis is back is left to threads (requests in Django, the cache sync thread).
-    """
+    def hit(self, key: str, limit: int, window_ms: int) -> RateDecision:
+        now = time.monotonic()
+        with self.lock:
+            bucket = self.buckets.get(key)
+            if bucket is None or bucket.closes <= now:
+                if len(self.buckets) > 100_000:
+                    self.buckets = {k: b for k, b in self.buckets.items() if b.closes > now}
+                bucket = self.buckets[key] = _Bucket(now + window_ms / 1000, window_ms)
+            bucket.pending += 1
+            count = bucket.shared + bucket.pending
+            self.dirty.add(key)
+            ttl_ms = (bucket.closes - now) * 1000
+        return _decision(limit, count, ttl_ms)
+
+    def ensure_flusher(self) -> None:
+        loop = asyncio.get_running_loop()
+        task = self.flushers.get(loop)
+        if task is None or task.done():
+            with self.lock:
+                for gone in [other for other in self.flushers if other.is_closed()]:
+                    del self.flushers[gone]
+            self.flushers[loop] = loop.create_task(self._flush_forever(), name="argus-ratelimit-sync")
+
+    async def _flush_forever(self) -> None:
+        task = asyncio.current_task()
+        while task is None or not task.cancelling():
+            await asyncio.sleep(SYNC_INTERVAL)
+            if self.dirty:
+                # A failure is reported by flush itself. The loop ends on cancellation even if
+                # asyncio.wait_for swallowed it (it can, when the awaited call finishes just then:
+                # a loop shutting down would otherwise wait for this task forever).
+                with contextlib.suppress(Exception):
+                    await self.flush()
+
+    async def flush(self) -> None:
+        """Add every pending count to Redis in one pipeline and learn the shared counts back."""
+        redis = async_redis()
+        if redis is None or not redis_outage.closed():
+            return  # embedded, or Redis failing: counts stay pending (a thread's probe reopens it)
+        with self.lock:
+            batch = [(key, self.buckets[key]) for key in self.dirty if key in self.buckets]
+            sent = [bucket.pending for _, bucket in batch]
+            self.dirty.clear()
+        if not batch:
+            return
+        script = self._script(redis)
+        pipe = redis.pipeline(transaction=False)
+        for (key, bucket), count in zip(batch, sent, strict=True):
+            await script(keys=[key], args=[bucket.window_ms, count], client=pipe)
+        try:
+            replies = await asyncio.wait_for(pipe.execute(), timeout=ASYNC_TIMEOUT)
+        except Exception as exc:
+            with self.lock:
+                self.dirty.update(key for key, _ in batch)
+            _skipped(exc)
+            raise
+        now = time.monotonic()
+        with self.lock:
+            for (key, bucket), count, (shared, ttl_ms) in zip(batch, sent, replies, strict=True):
+                if self.buckets.get(key) is not bucket:
+                    continue  # its window closed meanwhile
+                bucket.pending -= count
+                bucket.shared = int(shared)
+                bucket.closes = now + max(0, int(ttl_ms)) / 1000
+                if bucket.pending:
+                    self.dirty.add(key)
+
+    def _script(self, redis: Any) -> Any:
+        script = self.scripts.get(id(redis))
+        if script is None or script.registered_client is not redis:
+            if len(self.scripts) > 16:  # clients of loops that are gone (tests)
+                self.scripts.clear()
+            script = self.scripts[id(redis)] = redis.register_script(_SYNC_SCRIPT)
+        return script
+
+    def clear(self) -> None:
+        with self.lock:
+            self.buckets.clear()
+            self.dirty.clear()
+
+
+_buckets = _LocalBuckets()
+
+
+def rate_limit_count(client: str, rate_class: str) -> RateDecision | None:
+    """`rate_limit_hit` for code in the event loop, without any I/O: the local bucket decides, and
+    this loop's background task reconciles it with Redis (see SYNC_INTERVAL for the tolerance).
+    None when the class has no limit configured. Must be called in a running event loop."""
     rule = _rule(client, rate_class)
     if rule is None:
         return None
     limit, window_ms, key = rule
-    redis = async_redis()
-    if redis is None:
-        return _decision(limit, *_local.hit(key, window_ms))
-    if not redis_outage.closed():
-        _skipped()
-        return None
-    try:
-        count, ttl_ms = await asyncio.wait_for(
-            _async_hit_script(redis)(keys=[key], args=[window_ms]), timeout=ASYNC_TIMEOUT
-        )
-    except Exception as exc:
-        _skipped(exc)
-        return None
-    return _decision(limit, count, ttl_ms)
+    if not settings.USE_REDIS:
+        return _decision(limit, *_local.hit(key, window_ms))  # one process: its windows are exact
+    _buckets.ensure_flusher()
+    return _buckets.hit(key, limit, window_ms)
+
+
+async def rate_limits_sync() -> None:
+    """Reconcile this process's local counts with Redis now (tests; the background task does it)."""
+    await _buckets.flush()
 
 
 def rate_limit_peek(client: str, rate_class: str) -> RateDecision | None:
@@ -212,9 +319,15 @@ def rate_limit_peek(client: str, rate_class: str) -> RateDecision | None:
     return RateDecision(False, limit, 0, max(1, math.ceil(max(0, int(ttl_ms)) / 1000)))
 
 
+def rate_limits_local_reset() -> None:
+    """Forget this process's own windows and counts (not the shared ones)."""
+    _local.clear()
+    _buckets.clear()
+
+
 def rate_limits_reset() -> None:
     """Forget every window (tests, and operators after changing limits)."""
-    _local.clear()
+    rate_limits_local_reset()
     redis = shared_redis()
     if redis is not None:
         keys = list(redis.scan_iter(match=redis_key("ratelimit", "*"), count=1000))

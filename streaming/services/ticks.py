@@ -11,7 +11,9 @@ import orjson
 
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_store
+from cachemgr.services.quotebytes import QuoteBytes, quote_bytes_put
 from core import clock
+from core.renderers import dumps
 from marketdata.payloads import iso_utc, push_payload, quote_payload, symbol_status_payload
 from marketdata.selectors.common import source_identity
 from marketdata.sources.base import Tick, TickStatus
@@ -48,6 +50,8 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
     by_day: dict[str, list[tuple[str, str, bytes]]] = {}
     accepted: dict[str, list[tuple[dict[str, object], str]]] = {}  # for the recorder: (push, status)
     changed_status: list[Tick] = []
+    serialised: list[tuple[str, QuoteBytes]] = []
+    stored_at = clock.timestamp()
     for tick in batch:
         fingerprint = tick_fingerprint(tick)
         before = previous.get(tick.symbol)
@@ -58,11 +62,14 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         previous[tick.symbol] = fingerprint
         quote = quote_payload(tick, name=names.get(tick.symbol, ""))
         cache_store("LATEST_DATA", latest_quote_key(tick.symbol), quote)
+        # Serialised once here for the fast path's /latest (cachemgr/services/quotebytes.py).
+        serialised.append((tick.symbol, QuoteBytes(stored_at, str(quote["timestamp"]), dumps(quote))))
         # The stream's copy is a new dict; the cached quote (which L1 holds as this very object)
         # keeps the /latest shape whichever level answers.
         pushed = push_payload(tick, quote, simulated=simulated)
         by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
         accepted.setdefault(pushed["trading_day"], []).append((pushed, tick.status.value))
+    quote_bytes_put(serialised)
     seqs: dict[str, int] = {}
     published = 0
     epoch: str | None = None

@@ -1,4 +1,7 @@
-"""A guard for the /mcp hook (ARGUS_MCP_HTTP_GUARD) that wants an X-API-Key header, as API keys would."""
+"""A guard for the /mcp hook (ARGUS_MCP_HTTP_GUARD) that wants an X-Test-Token header.
+
+(API keys themselves are the edge's, monitoring/edge.py: an unknown X-API-Key is refused there.)
+"""
 
 from __future__ import annotations
 
@@ -8,5 +11,5 @@ from core.errors import Unauthorized
 
 
 def require_test_key(headers: Mapping[str, str], client_ip: str) -> None:
-    if headers.get("x-api-key") != "test-key":
-        raise Unauthorized("send the X-API-Key header with a valid key")
+    if headers.get("x-test-token") != "test-key":
+        raise Unauthorized("send the X-Test-Token header with a valid token")

@@ -158,12 +158,12 @@ def test_http_guard_refuses_without_a_key(http_server: str, settings: Any) -> No
     body = response.json()
     assert body["success"] is False
     assert body["error"]["code"] == "UNAUTHORIZED"
-    assert "X-API-Key" in body["error"]["details"]
+    assert "X-Test-Token" in body["error"]["details"]
 
     async def main() -> set[str]:
         import httpx2
 
-        http_client = httpx2.AsyncClient(headers={"X-API-Key": "test-key"})
+        http_client = httpx2.AsyncClient(headers={"X-Test-Token": "test-key"})
         from mcp.client.streamable_http import streamable_http_client
 
         async with Client(streamable_http_client(f"{http_server}/mcp", http_client=http_client)) as client:

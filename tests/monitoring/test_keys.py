@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,6 @@ from django.test import Client
 from core.errors import Forbidden, RateLimitExceeded, Unauthorized
 from monitoring.models import ApiKey
 from monitoring.services.apikeys import api_key_authenticate, api_key_from_scope, api_key_revoke
-from monitoring.services.guard import mcp_guard, websocket_authenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -136,26 +136,43 @@ def test_logs_never_hold_keys(client: Client, routes: None, make_key: Any) -> No
     assert " 200 " in lines[-1] and "ms client=" in lines[-1]  # status and time on each access line
 
 
-def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any) -> None:
+@pytest.mark.django_db(transaction=True)  # the edge checks keys in a worker thread
+def test_websocket_handshake_follows_the_read_rules(settings: Any, make_key: Any, monkeypatch: Any) -> None:
+    from monitoring import edge
+
+    monkeypatch.setattr(edge, "_handshake_key_cache", [])  # the plain lookup, without the hub's cache
     settings.ARGUS_AUTH_MODE, settings.ARGUS_REQUIRE_API_KEY = "production", True
     scope: dict[str, Any] = {"type": "websocket", "path": "/ws/market_data", "headers": [], "query_string": b""}
-    with pytest.raises(Unauthorized):
-        websocket_authenticate(scope)
+
+    def decide(scope: dict[str, Any]) -> edge.EdgeDecision:
+        return asyncio.run(edge.decide_handshake(scope, "10.1.1.1"))
+
+    assert isinstance(decide(scope).refusal, Unauthorized)
     _, cache_only = make_key("cache:manage")
-    with pytest.raises(Forbidden):
-        websocket_authenticate({**scope, "query_string": f"api_key={cache_only}".encode()})
+    assert isinstance(decide({**scope, "query_string": f"api_key={cache_only}".encode()}).refusal, Forbidden)
     reader, raw = make_key("market_data:read")
-    assert websocket_authenticate({**scope, "headers": [(b"x-api-key", raw.encode())]}) == reader
+    admitted = decide({**scope, "headers": [(b"x-api-key", raw.encode())]})
+    assert admitted.refusal is None and admitted.key_prefix == reader.prefix
 
 
-def test_mcp_guard_applies_keys_and_the_realtime_limit(settings: Any, spec_limits: Any, make_key: Any) -> None:
+@pytest.mark.django_db(transaction=True)
+def test_mcp_is_decided_by_the_edge_with_keys_and_the_realtime_limit(
+    settings: Any, spec_limits: Any, make_key: Any
+) -> None:
+    from monitoring import edge
+
     settings.ARGUS_AUTH_MODE, settings.ARGUS_REQUIRE_API_KEY = "production", True
+
+    def decide(headers: list[tuple[bytes, bytes]]) -> edge.EdgeDecision:
+        scope = {"type": "http", "method": "POST", "path": "/mcp", "headers": headers, "query_string": b""}
+        return asyncio.run(edge.decide_http(scope, "10.2.2.2"))
+
     with pytest.raises(Unauthorized):
-        mcp_guard({}, "10.2.2.2")
-    _, raw = make_key("market_data:read")
+        decide([])
+    key, raw = make_key("market_data:read")
     spec_limits["realtime"] = (2, 60.0)
-    mcp_guard({"authorization": f"Bearer {raw}"}, "10.2.2.2")
-    mcp_guard({"x-api-key": raw}, "10.2.2.2")
+    assert decide([(b"authorization", f"Bearer {raw}".encode())]).api_key == key
+    decide([(b"x-api-key", raw.encode())])
     with pytest.raises(RateLimitExceeded) as refused:
-        mcp_guard({"x-api-key": raw}, "10.2.2.2")
+        decide([(b"x-api-key", raw.encode())])
     assert refused.value.headers["X-RateLimit-Remaining"] == "0"

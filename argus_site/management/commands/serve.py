@@ -38,16 +38,18 @@ class Command(BaseCommand):
             workers=workers,
             lifespan="on",
             http="argus_site.http:BoundedHttpToolsProtocol",  # a bound on request heads
-            ws_per_message_deflate=False,
+            # permessage-deflate at the guide's level, only for clients that offer it (argus_site/http.py).
+            ws="argus_site.http:DeflateWebSocketProtocol",
+            ws_per_message_deflate=bool(settings.ARGUS_WS_COMPRESSION_LEVEL),
             # Frames up to 1 MiB reach the consumer, which answers oversized messages with an error;
             # protocol pings keep NATs open and close peers that miss them.
             ws_max_size=1024 * 1024,
             ws_ping_interval=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
             ws_ping_timeout=settings.ARGUS_WS_HEARTBEAT_INTERVAL,
-            # X-Forwarded-For (and -Proto) become the ASGI client only from a trusted proxy; every
-            # rate limit and log line reads that client (monitoring/asgi.py, monitoring/middleware.py).
-            proxy_headers=settings.ARGUS_TRUST_X_FORWARDED_FOR,
-            forwarded_allow_ips=settings.ARGUS_TRUSTED_PROXIES,
+            # X-Forwarded-For (and -Proto) are resolved by one function, monitoring.edge.client_address
+            # (ARGUS_TRUST_X_FORWARDED_FOR, ARGUS_TRUSTED_PROXIES); uvicorn's own handling stays off
+            # so the header is never read twice.
+            proxy_headers=False,
             log_config=uvicorn_log_config(),
             log_level=settings.ARGUS_LOG_LEVEL.lower(),
             access_log=False,
