@@ -19,7 +19,18 @@ from django.core.exceptions import ImproperlyConfigured
 from argus_site.settings.topology import DATABASE_URL, VAR_DIR, cfg
 
 ARGUS_DB_POOL_MIN_SIZE = cfg.integer("ARGUS_DB_POOL_MIN_SIZE", 1, minimum=0)
-ARGUS_DB_POOL_MAX_SIZE = cfg.integer("ARGUS_DB_POOL_MAX_SIZE", 10, minimum=0)
+# The web workers together hold at most ARGUS_DB_MAX_CONNECTIONS (PostgreSQL's default
+# max_connections is 100, shared with Celery, the feed, admin tools and other users of the server):
+# each worker's pool gets its share, ARGUS_WORKERS × the pool never exceeds the budget, capped at 10
+# (more threads than that querying at once in one worker only queue inside PostgreSQL) and at least
+# 2 (one request's query plus a /health probe). `serve --workers N` exports ARGUS_WORKERS=N to the
+# workers it spawns, so the share follows the real worker count. ARGUS_DB_POOL_MAX_SIZE, when set,
+# wins.
+ARGUS_DB_MAX_CONNECTIONS = cfg.integer("ARGUS_DB_MAX_CONNECTIONS", 40, minimum=1)
+_workers = cfg.integer("ARGUS_WORKERS", 2, minimum=1)
+ARGUS_DB_POOL_MAX_SIZE = cfg.integer(
+    "ARGUS_DB_POOL_MAX_SIZE", max(2, min(10, ARGUS_DB_MAX_CONNECTIONS // _workers)), minimum=0
+)
 ARGUS_DB_POOL_TIMEOUT = cfg.number("ARGUS_DB_POOL_TIMEOUT", 2.0, minimum=0.1)
 ARGUS_DB_CONN_MAX_AGE = cfg.integer("ARGUS_DB_CONN_MAX_AGE", 0, minimum=0)
 if ARGUS_DB_POOL_MAX_SIZE and ARGUS_DB_CONN_MAX_AGE:

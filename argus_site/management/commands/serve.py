@@ -27,6 +27,8 @@ class Command(BaseCommand):
         # The embedded default is one process: its in-memory channel layer and scheduler live there.
         workers = options["workers"] or (settings.ARGUS_WORKERS if settings.USE_REDIS else 1)
         self.stdout.write(f"Argus on http://{settings.ARGUS_HOST}:{settings.ARGUS_PORT} ({workers} worker(s))")
+        # Each worker sizes its PostgreSQL pool from the worker count (settings/database.py).
+        os.environ["ARGUS_WORKERS"] = str(workers)
         if workers > 1 and not os.environ.get("ARGUS_MCP_HTTP_STATELESS"):
             # Each worker imports the settings afresh from this environment (see settings/server.py).
             os.environ["ARGUS_MCP_HTTP_STATELESS"] = "true"
