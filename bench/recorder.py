@@ -1,8 +1,10 @@
 """The tick recorder's cost and the replay's speed, each beside its baseline in the same run.
 
 1. Ingest with the recorder off vs on (the same ticks, the same process): the most ticks/s
-   `ticks_ingest` takes in batches of ARGUS_FEED_BATCH_SIZE, and the ingest's busy time at a paced
-   2,000 ticks/s (goal: the recorder costs at most 10 %).
+   `ticks_ingest` takes in batches of ARGUS_FEED_BATCH_SIZE (long enough for the writer to flush
+   during the run), and the ingest's busy time at a paced 2,000 ticks/s (goal: the recorder costs
+   at most 10 %). Off and on alternate `--repeat` times (a shared box drifts); each line shows the
+   median and the range.
 2. Archive bytes per recorded tick (Parquet, zstd).
 3. Replay to one WebSocket client at speed "max" (ticks/s received), beside reading the same
    ticks from the archive alone (the replay's input).
@@ -207,10 +209,23 @@ def replay_rate(port: int, symbols: list[str]) -> tuple[int, float]:
                 raise RuntimeError(message)
 
 
+def _line(
+    label: str, off: list[float], on: list[float], fmt: str, *, lower_is_cost: bool = False, cost: bool = True
+) -> None:
+    def cell(values: list[float]) -> str:
+        return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
+
+    a, b = statistics.median(off), statistics.median(on)
+    change = (1 - b / a if lower_is_cost else b / a - 1) if a and cost else None
+    shown = "" if change is None else f"{change * 100:+.1f}%"
+    print(f"{label:34}{cell(off):>20}{cell(on):>20}{shown:>16}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--symbols", type=int, default=2000, help="symbols in the market (one tick each per step)")
-    parser.add_argument("--steps", type=int, default=10, help="steps of every symbol for the unpaced run")
+    parser.add_argument("--steps", type=int, default=30, help="steps of every symbol for the unpaced run")
+    parser.add_argument("--repeat", type=int, default=3, help="off/on pairs of each measurement, alternated")
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each paced run")
     parser.add_argument("--rate", type=int, default=2000, help="ticks/s of the paced run")
     parser.add_argument("--replay-symbols", type=int, default=50, help="symbols replayed to the client")
@@ -238,25 +253,34 @@ def main() -> int:
     max_throughput(symbols[:200], 2, True, 2)
     recorder_close()
 
-    off = max_throughput(symbols, args.steps, False, 100)
-    on = max_throughput(symbols, args.steps, True, 100 + args.steps)
-    print(f"{'':34}{'off':>12}{'on':>12}{'cost':>9}")
-    print(f"{'max ingest, ticks/s':34}{off:12.0f}{on:12.0f}{(1 - on / off) * 100:8.1f}%")
-    paced_off = paced(symbols, args.seconds, args.rate, False, 1000)
-    paced_on = paced(symbols, args.seconds, args.rate, True, 5000)
-    label = f"at {args.rate} ticks/s: ingest busy %"
-    cost = (paced_on["busy_pct"] - paced_off["busy_pct"]) / paced_off["busy_pct"] * 100
-    print(f"{label:34}{paced_off['busy_pct']:11.1f}%{paced_on['busy_pct']:11.1f}%{cost:8.1f}%")
-    label = f"at {args.rate} ticks/s: process CPU %"
-    cost = (paced_on["cpu_pct"] - paced_off["cpu_pct"]) / paced_off["cpu_pct"] * 100
-    print(f"{label:34}{paced_off['cpu_pct']:11.1f}%{paced_on['cpu_pct']:11.1f}%{cost:8.1f}%")
-    print(
-        f"{'  then close: flush + compaction':34}{paced_off['close_cpu_s']:11.2f}s{paced_on['close_cpu_s']:11.2f}s"
-        f"   (CPU; compaction runs every {settings.ARGUS_RECORDER_COMPACT_SECONDS:g} s)"
-    )
-    for key in ("p50_us", "p99_us"):
-        name = f"  per batch {key.replace('_us', '')}, µs"
-        print(f"{name:34}{paced_off[key]:12.0f}{paced_on[key]:12.0f}")
+    step = 100
+    unpaced: dict[bool, list[float]] = {False: [], True: []}
+    runs: dict[bool, list[dict[str, float]]] = {False: [], True: []}
+    for _ in range(args.repeat):
+        for enabled in (False, True):
+            unpaced[enabled].append(max_throughput(symbols, args.steps, enabled, step))
+            step += args.steps
+    for _ in range(args.repeat):
+        for enabled in (False, True):
+            runs[enabled].append(paced(symbols, args.seconds, args.rate, enabled, step))
+            step += int(args.seconds * args.rate / len(symbols)) + 2
+    print(f"{'':34}{'off':>20}{'on':>20}{'cost (medians)':>16}   median [range] of {args.repeat}")
+    _line("max ingest, ticks/s", unpaced[False], unpaced[True], "{:.0f}", lower_is_cost=True)
+    for key, label in (
+        ("busy_pct", f"at {args.rate} ticks/s: ingest busy %"),
+        ("cpu_pct", f"at {args.rate} ticks/s: process CPU %"),
+        ("close_cpu_s", "  then close: flush+compact, CPU s"),
+        ("p50_us", "  per batch p50, µs"),
+        ("p99_us", "  per batch p99, µs"),
+    ):
+        _line(
+            label,
+            [r[key] for r in runs[False]],
+            [r[key] for r in runs[True]],
+            "{:.1f}" if "pct" in key or key.endswith("_s") else "{:.0f}",
+            cost=key != "close_cpu_s",
+        )
+    print(f"(compaction runs every {settings.ARGUS_RECORDER_COMPACT_SECONDS:g} s, and at close)")
     recorder_close()
 
     root = Path(settings.ARGUS_RECORDER_DIR)

@@ -26,15 +26,19 @@ the coverage ledger and the replay, which all read the same files.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from django.conf import settings
 
@@ -119,15 +123,10 @@ def compact(root: Path, day: str, writer: str, number: int) -> int:
     table = pa.concat_tables([pq.read_table(path, schema=SCHEMA) for path in segments])
     # One pass: sorted by symbol (acceptance order kept within each), then a slice per symbol.
     table = table.sort_by([("symbol", "ascending"), ("recorded_at", "ascending"), ("seq", "ascending")])
-    symbols = table.column("symbol").to_pylist()
     written = 0
-    start = 0
-    for end in range(1, len(symbols) + 1):
-        if end == len(symbols) or symbols[end] != symbols[start]:
-            rows = table.slice(start, end - start)
-            path = _write(day_dir(day, root) / symbols[start], f"{writer}-{number:06d}.parquet", rows)
-            written += path.stat().st_size
-            start = end
+    for symbol, start, length in symbol_runs(table):
+        path = _write(day_dir(day, root) / symbol, f"{writer}-{number:06d}.parquet", table.slice(start, length))
+        written += path.stat().st_size
     for path in segments:  # only now: a crash before this leaves duplicates, which readers drop
         path.unlink(missing_ok=True)
     return written
@@ -239,8 +238,58 @@ def quote_of(row: dict[str, Any]) -> dict[str, Any]:
     return quote
 
 
-def table_of(rows: Sequence[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pydict({name: [r.get(name) for r in rows] for name in COLUMNS}, schema=SCHEMA)
+# The pushes' own fields, as `push_payload` serialises them (flat JSON objects); the rest of SCHEMA
+# is the stream's (seq, epoch, when accepted, status, source) and is added per batch.
+PUSH_SCHEMA = pa.schema(
+    [field for field in SCHEMA if field.name not in {"seq", "epoch", "ts", "recorded_at", "status", "source"}]
+)
+_JSON_PARSE = pajson.ParseOptions(explicit_schema=PUSH_SCHEMA, unexpected_field_behavior="ignore")
+# One thread: the writer must not take the second core from the ingest (Arrow releases the GIL).
+_JSON_READ = pajson.ReadOptions(use_threads=False, block_size=1 << 22)
+
+
+def table_of_pushes(
+    batches: Sequence[tuple[str, float, str | None, bytes, Sequence[int], Sequence[str]]],
+) -> pa.Table:
+    """One day's segment, built in bulk from what the ingest already had, sorted by symbol.
+
+    Each batch is (epoch, accepted at, source, the pushes as serialised JSON joined by newlines,
+    their seqs, their statuses). The JSON is parsed by Arrow (C++, GIL released), the per-batch
+    values become repeated columns, `ts` is cast from the ISO timestamps: no Python object per tick, so the
+    writer thread does not take the GIL from the ingest for long (bench/recorder.py)."""
+    raw = b"\n".join([batch[3] for batch in batches])
+    table = pajson.read_json(io.BytesIO(raw), read_options=_JSON_READ, parse_options=_JSON_PARSE)
+    sizes = [len(batch[4]) for batch in batches]
+    moments = pc.cast(table.column("timestamp"), pa.timestamp("us", tz="UTC"))
+    columns = {
+        "seq": pa.array(list(chain.from_iterable(batch[4] for batch in batches)), pa.int64()),
+        "epoch": _repeated([batch[0] for batch in batches], sizes, pa.string()),
+        # Microseconds / 1e6 in float64: the same float as datetime.timestamp() (both round once).
+        "ts": pc.divide(pc.cast(pc.cast(moments, pa.int64()), pa.float64()), 1e6),
+        "recorded_at": _repeated([batch[1] for batch in batches], sizes, pa.float64()),
+        "status": pa.array(list(chain.from_iterable(batch[5] for batch in batches)), pa.string()),
+        "source": _repeated([batch[2] for batch in batches], sizes, pa.string()),
+    }
+    table = pa.table([columns[name] if name in columns else table.column(name) for name in COLUMNS], schema=SCHEMA)
+    # Stable (Arrow's sort is): acceptance order kept within each symbol.
+    return table.take(pc.sort_indices(table, sort_keys=[("symbol", "ascending")]))
+
+
+def _repeated(values: Sequence[Any], sizes: Sequence[int], kind: pa.DataType) -> pa.ChunkedArray:
+    return pa.chunked_array([pa.repeat(pa.scalar(v, kind), n) for v, n in zip(values, sizes, strict=True)], kind)
+
+
+def symbol_runs(table: pa.Table) -> list[tuple[str, int, int]]:
+    """(symbol, first row, rows) of each run of one symbol in a table sorted by symbol."""
+    symbols = table.column("symbol").combine_chunks()
+    count = len(symbols)
+    if not count:
+        return []
+    changes = pc.indices_nonzero(pc.not_equal(symbols.slice(0, count - 1), symbols.slice(1))).to_pylist()
+    starts = [0, *(i + 1 for i in changes)]
+    ends = [*(i + 1 for i in changes), count]
+    names = symbols.take(pa.array(starts, pa.int64())).to_pylist()
+    return [(name, start, end - start) for name, start, end in zip(names, starts, ends, strict=True)]
 
 
 # --- Minutes of a trading day (the ledger's and the manifests' unit) ---

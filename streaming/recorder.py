@@ -1,7 +1,9 @@
 """The tick recorder: every tick the ingest accepts, appended to the Parquet archive by a background writer.
 
-The ingest pays a list append under a lock per batch (`record`); a daemon thread turns what piled
-up into one Parquet segment per day every ARGUS_RECORDER_FLUSH_SECONDS, then rewrites the day's
+The ingest pays a list append under a lock per batch (`record`: the pushes as it already serialised
+them, their seqs and statuses, no object per tick); a daemon thread turns what piled up into one
+Parquet segment per day every ARGUS_RECORDER_FLUSH_SECONDS (built in bulk by Arrow, see
+`recorded.table_of_pushes`), then rewrites the day's
 manifest of this writer atomically, and every ARGUS_RECORDER_COMPACT_SECONDS (and at shutdown)
 rewrites its segments as one file per symbol (marketdata/recorded.py describes the layout). So a
 SIGKILL loses at most the last flush interval, and the manifest says where the archive ends.
@@ -24,16 +26,16 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 
 from core import clock
 from marketdata import recorded
-from marketdata.selectors.common import source_identity
 
 logger = logging.getLogger("argus.recorder")
 
@@ -41,8 +43,18 @@ logger = logging.getLogger("argus.recorder")
 # grow memory without bound); refused rows are counted in the manifest as `lost_rows`.
 MAX_PENDING = 2_000_000
 PRUNE_SECONDS = 3600.0
-# (quote as pushed, seq, epoch, status, accepted at)
-Row = tuple[dict[str, Any], int, str, str, float]
+
+
+class Batch(NamedTuple):
+    """What one ingest batch accepted of one trading day, as the ingest already had it."""
+
+    day: str
+    epoch: str
+    accepted_at: float  # core.clock epoch seconds
+    source: str | None  # the source that produced it
+    pushes: bytes  # the pushes as serialised for the stream (orjson of push_payload), joined by newlines
+    seqs: list[int]
+    statuses: list[str]
 
 
 class _Day:
@@ -75,7 +87,8 @@ class Recorder:
         self.started_at = clock.iso_now()
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
-        self._pending: list[Row] = []
+        self._pending: list[Batch] = []
+        self._pending_rows = 0
         self._beats: list[float] = []
         self._refused = 0
         self._days: dict[str, _Day] = {}
@@ -89,12 +102,14 @@ class Recorder:
         self.flushes = 0
 
     # --- the ingest's side: no file I/O, one lock, an append ---
-    def record(self, rows: list[Row]) -> None:
+    def record(self, batch: Batch) -> None:
+        size = len(batch.seqs)
         with self._lock:
-            if len(self._pending) + len(rows) > MAX_PENDING:
-                self._refused += len(rows)
+            if self._pending_rows + size > MAX_PENDING:
+                self._refused += size
                 return
-            self._pending.extend(rows)
+            self._pending.append(batch)
+            self._pending_rows += size
         if self._thread is None:
             self._start()
 
@@ -142,14 +157,15 @@ class Recorder:
         """Write what piled up since the last flush; the number of rows written."""
         with self._flushing:
             with self._lock:
-                rows, self._pending = self._pending, []
+                batches, self._pending, self._pending_rows = self._pending, [], 0
                 beats, self._beats = self._beats, []
                 refused, self._refused = self._refused, 0
             try:
-                touched = self._write(rows, beats, refused)
+                touched = self._write(batches, beats, refused)
             except Exception:
                 with self._lock:  # nothing is lost on a failed write: the rows go back first in line
-                    self._pending[:0] = rows
+                    self._pending[:0] = batches
+                    self._pending_rows += sum(len(batch.seqs) for batch in batches)
                     self._beats[:0] = beats
                     self._refused += refused
                 raise
@@ -159,7 +175,7 @@ class Recorder:
             for day in touched | (set(self._days) if closing or compacting else set()):
                 self._write_manifest(self._days[day], closed=closing)
             self.flushes += 1
-            return len(rows)
+            return sum(len(batch.seqs) for batch in batches)
 
     def _compact(self) -> None:
         """This writer's segments of every day it wrote, rewritten per symbol (see marketdata/recorded.py)."""
@@ -168,42 +184,46 @@ class Recorder:
             self._part += 1
             state.bytes += recorded.compact(self.root, state.day, self.writer, self._part)
 
-    def _write(self, rows: list[Row], beats: list[float], refused: int) -> set[str]:
-        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    def _write(self, batches: list[Batch], beats: list[float], refused: int) -> set[str]:
         touched: set[str] = set()
-        source = source_identity()[0] if rows else None
-        for quote, seq, epoch, status, accepted in rows:
-            key = (quote["trading_day"], quote["symbol"])
-            grouped.setdefault(key, []).append(_row(quote, seq, epoch, status, accepted, source))
         for beat in beats:
             moment = datetime.fromtimestamp(beat, clock.SHANGHAI)
             state = self._day(moment.date().isoformat())
             state.span(beat)
             state.fed_minutes.add(recorded.minute_index(moment))
             touched.add(state.day)
-        days = sorted({day for day, _ in grouped})
-        for day in days:
-            keys = sorted(key for key in grouped if key[0] == day)
-            segment = [item for key in keys for item in grouped[key]]  # sorted by symbol, in order within
+        by_day: dict[str, list[Batch]] = {}
+        for batch in batches:
+            if batch.seqs:
+                by_day.setdefault(batch.day, []).append(batch)
+        for day in sorted(by_day):
+            table = recorded.table_of_pushes(
+                [(b.epoch, b.accepted_at, b.source, b.pushes, b.seqs, b.statuses) for b in by_day[day]]
+            )
             self._part += 1
-            size = recorded.write_segment(self.root, day, self.writer, self._part, recorded.table_of(segment))
+            size = recorded.write_segment(self.root, day, self.writer, self._part, table)
             state = self._day(day)
-            state.rows += len(segment)
+            state.rows += table.num_rows
             state.bytes += size
-            for _, symbol in keys:
-                items = grouped[(day, symbol)]
-                last = items[-1]
+            # Per symbol (not per tick): its rows and its last row of this flush.
+            runs = recorded.symbol_runs(table)
+            lasts = table.take(pa.array([start + length - 1 for _, start, length in runs], pa.int64()))
+            last_rows = lasts.select(["seq", "timestamp", "epoch"]).to_pylist()
+            for (symbol, _, length), last in zip(runs, last_rows, strict=True):
                 entry = state.symbols.setdefault(symbol, {"rows": 0})
                 entry.update(
-                    rows=entry["rows"] + len(items),
+                    rows=entry["rows"] + length,
                     last_seq=last["seq"],
                     last_timestamp=last["timestamp"],
                     epoch=last["epoch"],
                 )
-            stamps = [item["ts"] for item in segment]
-            state.span(min(stamps))
-            state.span(max(stamps))
-            for minute in {int(ts) // 60 for ts in stamps}:  # each wall minute once, not each tick
+            stamps = table.column("ts")
+            bounds = pc.min_max(stamps).as_py()
+            state.span(bounds["min"])
+            state.span(bounds["max"])
+            # Each wall minute once, not each tick.
+            minutes = pc.unique(pc.divide(pc.cast(stamps, pa.int64(), safe=False), 60)).to_pylist()
+            for minute in minutes:
                 moment = datetime.fromtimestamp(minute * 60, clock.SHANGHAI)
                 state.fed_minutes.add(recorded.minute_index(moment))
             touched.add(day)
@@ -252,21 +272,6 @@ class Recorder:
         self.closed = True
 
 
-def _row(
-    quote: dict[str, Any], seq: int, epoch: str, status: str, accepted: float, source: str | None
-) -> dict[str, Any]:
-    moment = datetime.fromisoformat(quote["timestamp"].replace("Z", "+00:00"))
-    return {
-        **quote,
-        "seq": seq,
-        "epoch": epoch,
-        "ts": moment.timestamp(),
-        "recorded_at": accepted,
-        "status": status,
-        "source": source,
-    }
-
-
 def _iso(moment: float | None) -> str | None:
     if moment is None:
         return None
@@ -307,11 +312,11 @@ def recorder_close() -> None:
 atexit.register(recorder_close)
 
 
-def record_accepted(rows: Iterable[Row]) -> None:
-    """The ingest's hook: rows of ticks it accepted (after dedup, numbered)."""
+def record_accepted(batch: Batch) -> None:
+    """The ingest's hook: a batch of ticks it accepted (after dedup, numbered)."""
     recorder = get_recorder()
     if recorder is not None:
-        recorder.record(list(rows))
+        recorder.record(batch)
 
 
 def record_poll(moment: datetime) -> None:

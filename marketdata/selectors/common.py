@@ -125,6 +125,19 @@ def source_identity() -> tuple[str, bool]:
     return _class_identity(str(settings.ARGUS_DATA_SOURCE.get("BACKEND", "")))
 
 
+def source_intraday_bars() -> bool:
+    """Whether the configured source serves intraday bars (its class's word; never builds it)."""
+    built = current_source_if_built()
+    if built is not None:
+        return built.intraday_bars
+    return _class_intraday(str(settings.ARGUS_DATA_SOURCE.get("BACKEND", "")))
+
+
+@functools.cache
+def _class_intraday(backend: str) -> bool:
+    return bool(import_string(ALIASES.get(backend, backend)).intraday_bars)
+
+
 @functools.cache
 def _class_identity(backend: str) -> tuple[str, bool]:
     cls = import_string(ALIASES.get(backend, backend))

@@ -23,8 +23,10 @@ from marketdata.selectors.common import (
     from_source,
     instrument_names,
     source_identity,
+    source_intraday_bars,
 )
-from marketdata.sources.base import DataSource
+from marketdata.selectors.recorded_bars import recorded_bars, recorded_days_between
+from marketdata.sources.base import INTRADAY_PERIODS, DataSource
 from marketdata.symbols import market_of, price_digits
 
 HISTORY_MAX_SYMBOLS = 20
@@ -92,6 +94,7 @@ def _rows(
     adjust: str,
     use_cache: bool = True,
     anchor: date | None = None,
+    from_recording: bool = False,
 ) -> dict[str, Any]:
     # use_cache=false bypasses every cached input of the answer, the factors (BASIC_INFO, L3) included.
     factors = Factors((), ())
@@ -100,25 +103,65 @@ def _rows(
         if anchor is not None:
             factors = factors.as_seen_on(anchor)
     first = _lookback_start(symbol, start, period)
-    bars = from_source(
-        source,
-        f"{period} bars of {symbol} from {first} to {end}",
-        lambda: source.bars(symbol, period=period, start=first, end=end),
-    )
+    built = recorded_bars(symbol, period, first, end) if from_recording else None
+    if built is not None:
+        bars = built.bars
+    else:
+        bars = from_source(
+            source,
+            f"{period} bars of {symbol} from {first} to {end}",
+            lambda: source.bars(symbol, period=period, start=first, end=end),
+        )
     rows: list[dict[str, Any]] = []
     prev_close: float | None = None
     digits = price_digits(symbol)
     for bar in bars:
         factor = factors.factor(adjust, bar.trading_day)
         if bar.trading_day >= start:
-            rows.append(bar_payload(bar, prev_close=prev_close, factor=factor, digits=digits))
+            row = bar_payload(bar, prev_close=prev_close, factor=factor, digits=digits)
+            if built is not None and bar.time in built.unknown_volume:
+                row["volume"] = None  # a minute before it was not observed (see recorded_bars)
+            rows.append(row)
         prev_close = round(bar.close * factor, digits)
     as_of = next((iso_utc(bar.time) for bar in reversed(bars) if bar.trading_day >= start), None)
-    return {"rows": rows, "anchor_date": factors.anchor(adjust), "as_of": as_of, "factors_hash": factors.digest()}
+    window: dict[str, Any] = {
+        "rows": rows,
+        "anchor_date": factors.anchor(adjust),
+        "as_of": as_of,
+        "factors_hash": factors.digest(),
+    }
+    if built is not None:
+        window["recorded"] = {
+            "origins": sorted([name, simulated] for name, simulated in built.origins),
+            "days": [day for day in built.days if day >= start.isoformat()],
+        }
+    return window
 
 
 def _adjust_key(adjust: str, anchor: date | None) -> str:
     return adjust if anchor is None else f"{adjust}@{anchor.isoformat()}"
+
+
+def _from_recording(period: str, intraday_bars: bool) -> bool:
+    """Intraday bars come from the tick recorder's archive where the source has no minute bars."""
+    return period in INTRADAY_PERIODS and not intraday_bars
+
+
+def _period_key(period: str, from_recording: bool) -> str:
+    # Bars built from the recording are cached apart from a source's (the key says so).
+    return f"{period}+recorded_ticks" if from_recording else period
+
+
+def _check_recording(source: DataSource, symbols: Sequence[str], start: date, end: date, period: str) -> None:
+    """INVALID_PARAMETER when the archive holds no day of [start, end] to build the bars from."""
+    if recorded_days_between(start, end):
+        return
+    held = recorded_days_between(date.min, date.max)
+    raise InvalidParameter(
+        f"the {source.name} source has no {period} bars (it holds daily bars only) and the tick recorder "
+        f"holds no day between {start.isoformat()} and {end.isoformat()} to build them from (recorded days: "
+        f"{', '.join(held[-10:]) or 'none yet'}): ask for period 1d, 1w or 1mon, or for a recorded day"
+    )
 
 
 def history_bars(
@@ -135,12 +178,15 @@ def history_bars(
     _validate(symbols, start, end, period)
     _validate_anchor(adjust, adjust_anchor)
     source = current_source()
+    built = _from_recording(period, source.intraday_bars)
+    if built:
+        _check_recording(source, symbols, start, end, period)
     return _collect(
         symbols,
         period,
         adjust,
-        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust, use_cache, adjust_anchor),
-        lambda symbol: history_key(symbol, period, start, end, _adjust_key(adjust, adjust_anchor)),
+        lambda symbol: partial(_rows, source, symbol, start, end, period, adjust, use_cache, adjust_anchor, built),
+        lambda symbol: history_key(symbol, _period_key(period, built), start, end, _adjust_key(adjust, adjust_anchor)),
         use_cache=use_cache,
         origin=lambda: (source.name, source.serves_simulated()),  # asked after the reads (a gateway learns it)
         anchor=adjust_anchor,
@@ -167,6 +213,7 @@ def cached_history_bars(
     _validate(symbols, start, end, period)
     _validate_anchor(adjust, adjust_anchor)
     found: list[Peeked[Any]] = []
+    built = _from_recording(period, source_intraday_bars())
 
     def peek(rule: str, key: str, loader: Callable[[], Any], *, use_cache: bool) -> CacheResult[Any]:
         peeked = cache_peek(rule, key)
@@ -181,7 +228,9 @@ def cached_history_bars(
             period,
             adjust,
             lambda symbol: _miss,
-            lambda symbol: history_key(symbol, period, start, end, _adjust_key(adjust, adjust_anchor)),
+            lambda symbol: history_key(
+                symbol, _period_key(period, built), start, end, _adjust_key(adjust, adjust_anchor)
+            ),
             use_cache=True,
             origin=source_identity,
             anchor=adjust_anchor,
@@ -224,6 +273,7 @@ def _collect(
     anchors: dict[str, str | None] = {}
     hashes: dict[str, str | None] = {}
     stamps: list[str] = []
+    recordings: list[dict[str, Any]] = []
     for symbol in symbols:
         window = summary.add(fetch("HISTORY_DATA", key(symbol), loader(symbol), use_cache=use_cache))
         data[symbol] = window["rows"]
@@ -231,7 +281,11 @@ def _collect(
         hashes[symbol] = window.get("factors_hash")
         if window["as_of"]:
             stamps.append(window["as_of"])
+        if "recorded" in window:
+            recordings.append(window["recorded"])
     source = _provenance(origin, as_of=max(stamps, default=None))
+    if recordings:
+        source = _recorded_provenance(source, period, recordings)
     return HistoryResult(
         data=data,
         total_records=sum(len(rows) for rows in data.values()),
@@ -264,6 +318,28 @@ def _adjustment(
         "anchor": anchor.isoformat() if anchor is not None else None,
         "anchor_dates": anchors,
         "factors_hash": hashes,
+    }
+
+
+def _recorded_provenance(configured: dict[str, Any], period: str, recordings: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bars built from recorded ticks say so: the source that produced the ticks (not the configured
+    one, which has no minute bars: `configured_source`), `recorded: true`, `built_from`, the days used."""
+    origins = {(name, simulated) for found in recordings for name, simulated in found["origins"]}
+    names = sorted({name for name, _ in origins})
+    days = sorted({day for found in recordings for day in found["days"]})
+    return {
+        "source": ",".join(names) if names else "recorder",
+        "simulated": any(simulated for _, simulated in origins),
+        "as_of": configured["as_of"],
+        "recorded": True,
+        "built_from": "recorded_ticks",
+        "configured_source": configured["source"],
+        "recorded_days": days,
+        "note": (
+            f"the {configured['source']} source has no {period} bars: these were built from the tick recorder's "
+            "archive (OHLC from tick prices, volume and turnover from the cumulative values; a minute without "
+            "ticks has no bar; volume is null after a minute the feed or the recorder missed)"
+        ),
     }
 
 

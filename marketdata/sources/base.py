@@ -210,6 +210,9 @@ class DataSource(ABC):
     simulated: ClassVar[bool] = False
     # End-of-day data (daily closes, no session to show): the feed says `closed` with the data's day.
     end_of_day: ClassVar[bool] = False
+    # Whether `bars` serves the intraday periods; where not, /history builds them from the tick
+    # recorder's archive (marketdata/selectors/recorded_bars.py).
+    intraday_bars: ClassVar[bool] = True
 
     def __init__(self, *, calendar: TradingCalendar, **options: Any) -> None:
         self.calendar = calendar

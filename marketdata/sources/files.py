@@ -71,6 +71,7 @@ class FilesSource(DataSource):
 
     name: ClassVar[str] = "files"
     end_of_day: ClassVar[bool] = True
+    intraday_bars: ClassVar[bool] = False  # /history builds them from recorded ticks
 
     def __init__(self, *, calendar: TradingCalendar) -> None:
         super().__init__(calendar=calendar)

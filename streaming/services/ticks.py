@@ -19,7 +19,7 @@ from marketdata.selectors.common import source_identity
 from marketdata.sources.base import Tick, TickStatus
 from streaming import get_store
 from streaming.directory import instrument_names
-from streaming.recorder import get_recorder
+from streaming.recorder import Batch, get_recorder
 
 logger = logging.getLogger("argus.feed")
 
@@ -46,9 +46,9 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
     store = get_store()
     previous = store.fingerprints([t.symbol for t in batch])
     names = names if names is not None else instrument_names()
-    simulated = source_identity()[1]
+    source, simulated = source_identity()
     by_day: dict[str, list[tuple[str, str, bytes]]] = {}
-    accepted: dict[str, list[tuple[dict[str, object], str]]] = {}  # for the recorder: (push, status)
+    statuses: dict[str, list[str]] = {}  # for the recorder, beside by_day
     changed_status: list[Tick] = []
     serialised: list[tuple[str, QuoteBytes]] = []
     stored_at = clock.timestamp()
@@ -68,7 +68,7 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         # keeps the /latest shape whichever level answers.
         pushed = push_payload(tick, quote, simulated=simulated)
         by_day.setdefault(pushed["trading_day"], []).append((tick.symbol, fingerprint, orjson.dumps(pushed)))
-        accepted.setdefault(pushed["trading_day"], []).append((pushed, tick.status.value))
+        statuses.setdefault(pushed["trading_day"], []).append(tick.status.value)
     quote_bytes_put(serialised)
     seqs: dict[str, int] = {}
     published = 0
@@ -79,9 +79,11 @@ def ticks_ingest(ticks: Iterable[Tick], *, names: Mapping[str, str] | None = Non
         for (symbol, _, _), seq in zip(items, day_seqs, strict=True):
             seqs[symbol] = seq
             published += 1
-        if recorder is not None:  # a list append: the file I/O is the recorder thread's
-            at = clock.timestamp()
-            recorder.record([(q, seq, epoch, st, at) for (q, st), seq in zip(accepted[day], day_seqs, strict=True)])
+        if recorder is not None:
+            # One list append of what is already built (the serialised pushes, their seqs): no
+            # object per tick, and the file I/O and the columns are the recorder thread's.
+            pushes = b"\n".join([raw for _, _, raw in items])
+            recorder.record(Batch(day, epoch, clock.timestamp(), source, pushes, day_seqs, statuses[day]))
     for tick in changed_status:
         symbol_status_publish(tick.symbol, tick.status.value, day=tick.trading_day.isoformat(), at=iso_utc(tick.time))
     return IngestResult(

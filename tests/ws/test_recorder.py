@@ -129,3 +129,27 @@ def test_a_crash_mid_compaction_shows_every_tick_once(archive: Path, make_tick: 
     recorder_close()
     shutil.copytree(kept, day / recorded.SEGMENT_DIR, dirs_exist_ok=True)  # as if deleting them never happened
     assert [r["seq"] for r in recorded.read_ticks("2024-01-15", "000001.SZ", root=archive)] == [1, 2, 3]
+
+
+def test_the_bulk_columns_equal_what_was_pushed(archive: Path, make_tick: Any) -> None:
+    """The writer parses the ingest's serialised pushes in bulk: each recorded row is the push itself
+    (nulls, a simulated_time, a status, the ts float) plus the stream's fields."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from marketdata.sources.base import TickStatus
+
+    replayed = replace(make_tick("000001.SZ", 0), simulated_time=datetime(2023, 6, 1, 1, 30, 1, 5000, tzinfo=UTC))
+    suspended = make_tick("000002.SZ", 0, status=TickStatus.SUSPENDED)
+    no_change = replace(make_tick("000003.SZ", 0), prev_close=None, turnover=None)
+    result = ticks_ingest([replayed, suspended, no_change])
+    recorder_close()
+    found = recorded.read_many("2024-01-15", ["000001.SZ", "000002.SZ", "000003.SZ"], root=archive)
+    one, two, three = (found[s][0] for s in ("000001.SZ", "000002.SZ", "000003.SZ"))
+    assert one["simulated_time"] == "2023-06-01T01:30:01.005Z" and one["timestamp"] == "2023-06-01T01:30:01.005Z"
+    assert one["ts"] == datetime(2023, 6, 1, 1, 30, 1, 5000, tzinfo=UTC).timestamp()
+    assert (one["seq"], one["epoch"], one["status"]) == (1, result.epoch, "trading")
+    assert two["status"] == "suspended" and two["simulated_time"] is None
+    assert three["turnover"] is None and three["prev_close"] is None and three["change"] is None
+    assert three["volume"] == 1000 and three["price"] == 10.0 and isinstance(three["recorded_at"], float)
+    assert {row["source"] for row in (one, two, three)} == {one["source"]} and one["source"]
