@@ -141,6 +141,18 @@ def _clear_caches() -> Iterator[None]:
             backend.delete_pattern("*")
         else:
             backend.clear()
+    with contextlib.suppress(Exception):
+        # What earlier tests' processes left in this checkout's stream namespace and /health reads:
+        # the symbols the last feed found stale (a set with no TTL) and the symbols subscribers
+        # followed (kept WANTED_SECONDS); either makes the next test's /health say degraded.
+        from cachemgr.keys import stream_key
+        from streaming import get_store
+        from streaming.redis_store import RedisStore
+
+        store = get_store()
+        store.swap_stale(set())
+        if isinstance(store, RedisStore):
+            store._sync.delete(stream_key("wanted"))
     with contextlib.suppress(Exception):  # the feed's serialised quotes (a raw Redis hash, not a cache key)
         from cachemgr.services.quotebytes import quote_bytes_clear
 

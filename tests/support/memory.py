@@ -14,6 +14,12 @@ not yet served every kind of request or task when it was first sampled (a pool p
 run only the light jobs: 95 MB beside its sibling's 115) climbs to that plateau, which is warm-up,
 not a leak. A leak grows every process past it.
 
+What is sampled is a process's anonymous resident memory (RssAnon in /proc/PID/status: heap, the
+allocators' arenas, thread stacks), where a leak lives. File-backed resident pages are left out: a
+shared library's code is paged in the first time a feature runs (a web worker that takes over the
+feed job starts the tick recorder, and Arrow's Parquet, JSON and zstd code adds ~45 MB of it
+once), and those pages are shared and reclaimable, never a leak.
+
 The bound, RSS_BOUND_MB per process, is the README's ("Failure modes", flat memory): the leak it
 guards against grew a web worker by ~17 KB a request (hundreds of MB in a fault test's load),
 while a healthy process settling after a fault (a code path imported for the first time, the L1
@@ -23,6 +29,7 @@ cache filling, a pool reconnecting, allocator noise) moves by a few MB.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -55,6 +62,18 @@ def _role(process: psutil.Process, root: int) -> str:
     return "child"
 
 
+def _anonymous_rss(process: psutil.Process) -> int:
+    """RssAnon in bytes (Linux); the whole RSS where /proc does not say."""
+    try:
+        with Path(f"/proc/{process.pid}/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return int(process.memory_info().rss)
+
+
 def rss_by_pid(processes: Processes) -> dict[int, Sample]:
     """RSS of each live process `processes` started and of its descendants (zombies left out)."""
     samples: dict[int, Sample] = {}
@@ -70,7 +89,7 @@ def rss_by_pid(processes: Processes) -> dict[int, Sample]:
             try:
                 if process.status() == psutil.STATUS_ZOMBIE:
                     continue
-                samples[process.pid] = Sample(name, _role(process, popen.pid), process.memory_info().rss)
+                samples[process.pid] = Sample(name, _role(process, popen.pid), _anonymous_rss(process))
             except psutil.Error:  # gone meanwhile
                 continue
     return samples
@@ -116,7 +135,7 @@ class Memory:
             rows.append(f"{s.name} {s.role} {pid}: {s.rss / MB:.0f} -> {tail}")
         new = [(pid, s) for pid, s in self.end.items() if pid not in self.start]
         rows += [f"{s.name} {s.role} {pid}: new, {s.rss / MB:.0f} MB" for pid, s in new]
-        return f"RSS (bound +{self.bound_mb:g} MB a process): " + "; ".join(rows)
+        return f"anonymous RSS (bound +{self.bound_mb:g} MB a process): " + "; ".join(rows)
 
     def assert_flat(self) -> None:
         assert self.end, "after() was not called"
