@@ -42,6 +42,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from django.conf import settings
 
+from marketdata.payloads import QUOTE_FIELDS
 from marketdata.sessions import AFTERNOON, MINUTES_PER_SESSION, MORNING, exchange_moment, shanghai
 
 MANIFEST_DIR = "_manifest"
@@ -74,20 +75,7 @@ SCHEMA = pa.schema(
 )
 COLUMNS = tuple(SCHEMA.names)
 # What a recorded tick shows (REST, MCP, replay): the quote shape plus seq and the stream's fields.
-QUOTE_COLUMNS = (
-    "symbol",
-    "name",
-    "price",
-    "change",
-    "change_pct",
-    "volume",
-    "turnover",
-    "high",
-    "low",
-    "open",
-    "prev_close",
-    "timestamp",
-)
+QUOTE_COLUMNS = QUOTE_FIELDS
 
 
 def archive_dir() -> Path:

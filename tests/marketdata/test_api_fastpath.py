@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -11,27 +10,9 @@ import pytest
 from cachemgr.keys import latest_quote_key
 from cachemgr.services import cache_store
 from marketdata.payloads import quote_payload
-from marketdata.sources.base import Level, Tick
+from tests.support.ticks import cache_quote, quote_tick
 
 URL = "http://testserver/api/v1/market_data/latest"
-
-
-def _tick(symbol: str, price: float) -> Tick:
-    book = (Level(price, 100),)
-    return Tick(
-        symbol=symbol,
-        time=datetime(2024, 1, 15, 1, 30, tzinfo=UTC),
-        trading_day=date(2024, 1, 15),
-        price=price,
-        open=12.25,
-        high=12.45,
-        low=12.20,
-        prev_close=12.22,
-        volume=1234567,
-        turnover=15234567.89,
-        bids=book,
-        asks=book,
-    )
 
 
 @pytest.fixture
@@ -42,7 +23,7 @@ def asgi_client() -> httpx.AsyncClient:
 
 
 async def test_cached_quotes_are_served_with_age_and_provenance(asgi_client: httpx.AsyncClient) -> None:
-    quote = quote_payload(_tick("000001.SZ", 12.34), name="平安银行")
+    quote = quote_payload(quote_tick("000001.SZ", 12.34), name="平安银行")
     cache_store("LATEST_DATA", latest_quote_key("000001.SZ"), quote)
     async with asgi_client as client:
         response = await client.get(URL, params={"symbols": "000001.sz,000001.SZ"})
@@ -59,14 +40,14 @@ async def test_cached_quotes_are_served_with_age_and_provenance(asgi_client: htt
 
 
 async def test_fields_narrow_the_quote(asgi_client: httpx.AsyncClient) -> None:
-    cache_store("LATEST_DATA", latest_quote_key("000001.SZ"), quote_payload(_tick("000001.SZ", 12.34), name="平安银行"))
+    cache_quote("000001.SZ")
     async with asgi_client as client:
         response = await client.get(URL, params={"symbols": "000001.SZ", "fields": "price,volume,change"})
     assert response.json()["data"] == {"000001.SZ": {"price": 12.34, "volume": 1234567, "change": 0.12}}
 
 
 async def test_invalid_requests_fall_through_to_the_one_error_handler(asgi_client: httpx.AsyncClient) -> None:
-    cache_store("LATEST_DATA", latest_quote_key("000001.SZ"), quote_payload(_tick("000001.SZ", 12.34), name="平安银行"))
+    cache_quote("000001.SZ")
     async with asgi_client as client:
         bad_field = await client.get(URL, params={"symbols": "000001.SZ", "fields": "price,colour"})
         bad_symbol = await client.get(URL, params={"symbols": "000001"})

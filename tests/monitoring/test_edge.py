@@ -3,18 +3,14 @@ fast path, Django and /mcp; a rotating X-Forwarded-For never resets a limit; /mc
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from cachemgr.keys import latest_quote_key
-from cachemgr.services import cache_store
-from marketdata.payloads import quote_payload
-from marketdata.sources.base import Level, Tick
 from monitoring.edge import client_address
 from monitoring.services.metrics import metrics_snapshot
+from tests.support.ticks import cache_quote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,30 +20,11 @@ FAST = ("/api/v1/market_data/latest", {"symbols": "000001.SZ"})  # cached: answe
 DJANGO = ("/api/v1/market_data/latest", {"symbols": "000001.SZ", "use_cache": "false"})  # Django's view
 
 
-def _cache_quote(symbol: str) -> None:
-    book = (Level(12.34, 100),)
-    tick = Tick(
-        symbol=symbol,
-        time=datetime(2024, 1, 15, 1, 30, tzinfo=UTC),
-        trading_day=date(2024, 1, 15),
-        price=12.34,
-        open=12.25,
-        high=12.45,
-        low=12.20,
-        prev_close=12.22,
-        volume=1234567,
-        turnover=15234567.89,
-        bids=book,
-        asks=book,
-    )
-    cache_store("LATEST_DATA", latest_quote_key(symbol), quote_payload(tick, name="平安银行"))
-
-
 @pytest.fixture
 def app(settings: Any, spec_limits: Any, clean_metrics: None) -> Any:
     settings.ROOT_URLCONF = "argus_site.urls"
     spec_limits["realtime"] = (LIMIT, 60.0)
-    _cache_quote("000001.SZ")
+    cache_quote("000001.SZ")
     from argus_site.asgi import application
 
     return application

@@ -37,3 +37,31 @@ def make_tick(
         asks=asks,
         status=status,
     )
+
+
+def quote_tick(symbol: str, price: float = 12.34) -> Tick:
+    """One cached-quote tick of `symbol` at 09:30 on 2024-01-15 (a one-level book at `price`)."""
+    book = (Level(price, 100),)
+    return Tick(
+        symbol=symbol,
+        time=START,
+        trading_day=DAY,
+        price=price,
+        open=12.25,
+        high=12.45,
+        low=12.20,
+        prev_close=12.22,
+        volume=1234567,
+        turnover=15234567.89,
+        bids=book,
+        asks=book,
+    )
+
+
+def cache_quote(symbol: str) -> None:
+    """Put `quote_tick(symbol)` in the latest-quote cache, as the feed would (the fast path answers it)."""
+    from cachemgr.keys import latest_quote_key
+    from cachemgr.services import cache_store
+    from marketdata.payloads import quote_payload
+
+    cache_store("LATEST_DATA", latest_quote_key(symbol), quote_payload(quote_tick(symbol), name="平安银行"))
