@@ -37,13 +37,12 @@ import httpx
 import pytest
 
 from monitoring.services.jobs import job_runs
-from tests.support.memory import RSS_BOUND_MB, Memory
+from tests.support.memory import RECORDER_START_MB, RSS_BOUND_MB, Memory
 from tests.support.processes import Processes, free_port, production_env, running
 from tests.support.subscribers import Subscriber, state_is
 from tests.ws.test_cross_process import _trading_symbols
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("services")]
-RECORDER_START_MB = 24.0
 
 INTERVAL = 0.5  # production_env's ARGUS_FEED_INTERVAL
 STALE_INTERVALS = 8  # production_env's ARGUS_FEED_STALE_INTERVALS

@@ -35,9 +35,10 @@ import psutil
 
 from tests.support.processes import Processes
 
-__all__ = ["RSS_BOUND_MB", "Memory", "rss_by_pid"]
+__all__ = ["RECORDER_START_MB", "RSS_BOUND_MB", "Memory", "rss_by_pid"]
 
 RSS_BOUND_MB = 24.0
+RECORDER_START_MB = 32.0  # see Memory._allowance
 MB = 2**20
 
 
@@ -139,8 +140,16 @@ class Memory:
 
     def assert_flat(self) -> None:
         assert self.end, "after() was not called"
-        grown = {pid: mb for pid, mb in self.growth_mb().items() if mb > self.bound_mb}
+        grown = {pid: mb for pid, mb in self.growth_mb().items() if mb > self.bound_mb + self._allowance(pid)}
         assert not grown, f"processes grew over {self.bound_mb:g} MB: {grown}\n{self.figures()}"
+
+    def _allowance(self, pid: int) -> float:
+        """The feed process starts its tick recorder at its first flush (ARGUS_RECORDER_FLUSH_SECONDS
+        after its first ticks): Arrow's writer and pools, +26-31 MB of anonymous memory once. Whether
+        that lands before or after the first sample is timing, so the feed gets it on top of the bound;
+        a recording process is flat afterwards (seen 191 -> 191 MB over a fault)."""
+        sample = self.start[pid]
+        return RECORDER_START_MB if (sample.name, sample.role) == ("feed", "master") else 0.0
 
     def check(self) -> str:
         """`after()`, then the figures (printed), then `assert_flat()`; the figures."""
