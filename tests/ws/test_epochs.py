@@ -203,16 +203,21 @@ async def test_subscribes_work_again_within_seconds_after_redis_returns(
         assert answers == ["subscribed"], answers
 
 
+async def _subscribed_after_one_tick(connect: Any, make_tick: Any) -> tuple[Any, list[int]]:
+    """One tick of SYMBOL ingested, then a connection subscribed to it: (the connection, its snapshot's seqs)."""
+    await ingest(make_tick(SYMBOL, 0))
+    ws = await connect()
+    await ws.send_json_to({"action": "subscribe", "symbols": [SYMBOL], "fields": ["price"]})
+    await receive(ws, "subscribed")
+    return ws, [d["seq"] for d in (await receive(ws, "snapshot"))["data"]]
+
+
 async def test_pushes_published_while_the_subscription_was_down_are_replayed_in_order(
     connect: Any, make_tick: Any, private_stream: Any
 ) -> None:
     import redis
 
-    await ingest(make_tick(SYMBOL, 0))
-    ws = await connect()
-    await ws.send_json_to({"action": "subscribe", "symbols": [SYMBOL], "fields": ["price"]})
-    await receive(ws, "subscribed")
-    seqs = [d["seq"] for d in (await receive(ws, "snapshot"))["data"]]
+    ws, seqs = await _subscribed_after_one_tick(connect, make_tick)
     # Only this process's pub/sub connection drops; Redis keeps its data (same epoch).
     killer = redis.Redis.from_url(private_stream.url)
     assert killer.client_kill_filter(_type="pubsub") >= 1
@@ -240,11 +245,7 @@ async def test_a_catch_up_on_connections_redis_dropped_is_retried_not_given_up(
     unsubscribed were lost without a word (seen on real processes, tests/faults/test_redis_faults.py)."""
     import redis
 
-    await ingest(make_tick(SYMBOL, 0))
-    ws = await connect()
-    await ws.send_json_to({"action": "subscribe", "symbols": [SYMBOL], "fields": ["price"]})
-    await receive(ws, "subscribed")
-    seqs = [d["seq"] for d in (await receive(ws, "snapshot"))["data"]]
+    ws, seqs = await _subscribed_after_one_tick(connect, make_tick)
     killer = redis.Redis.from_url(private_stream.url)
     killer.client_kill_filter(_type="normal", skipme=True)  # the pooled connections, data kept
     assert killer.client_kill_filter(_type="pubsub") >= 1
