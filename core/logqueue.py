@@ -10,24 +10,32 @@ emitted anywhere else (Django's worker threads, commands, Celery) is written at 
 those threads may wait for a disk, the loop may not. If the queue is full (the disk far behind),
 the record is written at once rather than lost. `logs_flush()` waits until the queue is written
 (tests reading a log file; the process's exit).
+
+The loop's share is kept small (the access log writes a line per request): a record is rendered
+once for all its handlers, the queue is a deque (an append; the writer is woken only when it
+sleeps), and no caller frame is looked up for our records (`logging._srcfile = None`, the logging
+HOWTO's optimisation: our format has no file, line or function name).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import copy
 import logging
 import logging.config
-import queue
 import threading
+import time
 import traceback
+from collections import deque
 from typing import Any
 
 QUEUE_SIZE = 100_000
-_queue: queue.Queue[tuple[logging.Handler, logging.LogRecord] | None] = queue.Queue(QUEUE_SIZE)
+_pending: deque[tuple[logging.Handler, logging.LogRecord]] = deque()
+_wake = threading.Event()  # set while there may be records the writer has not seen
+_busy = False  # the writer is handing a record to its handler
 _writer: threading.Thread | None = None
 _writer_lock = threading.Lock()
+_RENDERED = "_argus_rendered"  # the record's rendered copy, shared by its handlers
 
 
 def _in_loop() -> bool:
@@ -39,18 +47,23 @@ def _in_loop() -> bool:
 
 
 def _write() -> None:
+    global _busy
     while True:
-        item = _queue.get()
+        _busy = True  # before the popleft: logs_flush must not see an empty deque and an idle writer meanwhile
         try:
-            if item is None:
-                return
-            handler, record = item
-            try:
-                handler.handle(record)
-            except Exception:
-                handler.handleError(record)
+            handler, record = _pending.popleft()
+        except IndexError:
+            _busy = False
+            _wake.clear()
+            if not _pending:  # an append between popleft and clear saw the event still set
+                _wake.wait()
+            continue
+        try:
+            handler.handle(record)
+        except Exception:
+            handler.handleError(record)
         finally:
-            _queue.task_done()
+            _busy = False
 
 
 def _ensure_writer() -> None:
@@ -63,6 +76,17 @@ def _ensure_writer() -> None:
             _writer.start()
 
 
+def _render(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of `record` with its message and traceback fixed as text now."""
+    rendered: logging.LogRecord = object.__new__(logging.LogRecord)
+    rendered.__dict__.update(record.__dict__)
+    rendered.msg, rendered.args = record.getMessage(), None
+    if record.exc_info:
+        rendered.exc_text = record.exc_text or "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        rendered.exc_info = None
+    return rendered
+
+
 class Deferred(logging.Handler):
     """Hands records emitted in an event loop to the writer thread; writes the others at once."""
 
@@ -73,16 +97,16 @@ class Deferred(logging.Handler):
     def handle(self, record: logging.LogRecord) -> bool:
         if not _in_loop():
             return bool(self.target.handle(record))
-        rendered = copy.copy(record)
-        rendered.msg, rendered.args = record.getMessage(), None
-        if record.exc_info:
-            rendered.exc_text = record.exc_text or "".join(traceback.format_exception(*record.exc_info)).rstrip()
-            rendered.exc_info = None
+        rendered = record.__dict__.get(_RENDERED)
+        if rendered is None:
+            rendered = _render(record)
+            record.__dict__[_RENDERED] = rendered
         _ensure_writer()
-        try:
-            _queue.put_nowait((self.target, rendered))
-        except queue.Full:
+        if len(_pending) >= QUEUE_SIZE:
             return bool(self.target.handle(rendered))
+        _pending.append((self.target, rendered))
+        if not _wake.is_set():
+            _wake.set()
         return True
 
     def emit(self, record: logging.LogRecord) -> None:  # not reached: handle() is overridden
@@ -99,6 +123,7 @@ class Deferred(logging.Handler):
 def configure(config: dict[str, Any]) -> None:
     """LOGGING_CONFIG: dictConfig(config), then every configured handler behind a Deferred one."""
     logging.config.dictConfig(config)
+    logging._srcfile = None  # no caller lookup per record (see the module doc)
     names = [None, *config.get("loggers", {})]
     wrapped: dict[int, Deferred] = {}
     for name in names:
@@ -117,14 +142,12 @@ def configure(config: dict[str, Any]) -> None:
 
 def logs_flush(timeout: float = 5.0) -> bool:
     """Wait (at most `timeout` s) until every queued record is written; True when it is."""
-    done = threading.Event()
-
-    def wait() -> None:
-        _queue.join()
-        done.set()
-
-    threading.Thread(target=wait, daemon=True).start()
-    return done.wait(timeout)
+    deadline = time.monotonic() + timeout
+    while _pending or _busy:
+        if _writer is None or not _writer.is_alive() or time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 atexit.register(logs_flush, 2.0)

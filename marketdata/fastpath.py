@@ -15,6 +15,14 @@ lacked, bounded by core.redis.ASYNC_TIMEOUT) and never touches L3 (the database)
 `tests/test_event_loop.py` fails if a blocking call appears here or on the edge. While Redis is
 failing, L2 is not read here at all (its outage breaker decides, and the probes of whether Redis is
 back run on Django's threads): the answer comes from L1, or the request goes to Django.
+
+Bytes built once: /latest is assembled from the quotes the feed serialised once per tick
+(cachemgr/services/quotebytes.py). Every other answer the selectors build here is kept as the bytes
+it sent (cachemgr/services/rendered.py) and sent again while the values it was built from are
+unchanged (at most ARGUS_CACHE_L1_REFRESH seconds, never past their TTL), with only the per-request
+fields (cache age, timestamp, response_time_ms, degraded) measured per request. A /full snapshot is
+rendered on its first request after it was cached, not by the feed on every tick: its recent trades
+are a separate source call that the feed does not make for every symbol it polls.
 """
 
 from __future__ import annotations
@@ -30,11 +38,14 @@ import orjson
 from django.conf import settings
 from rest_framework import serializers
 
+from cachemgr.keys import data_scope
 from cachemgr.services import LoopMiss, LoopView, cache_read_ahead, loop_view
 from cachemgr.services.quotebytes import quote_bytes_count, quote_bytes_get
+from cachemgr.services.rendered import Rendered, rendered_count, rendered_get, rendered_put
+from cachemgr.services.rules import rulebook
 from core import clock
 from core.compress import accepts_gzip, gzip_parts
-from core.envelope import success
+from core.envelope import success, utc_timestamp
 from core.renderers import dumps
 from marketdata.payloads import full_selection, provenance_of, select_fields
 from marketdata.selectors.common import source_identity
@@ -216,7 +227,7 @@ class CachedReadFastPath:
             return None
         return body
 
-    async def _answer_in_loop(self, scope: dict[str, Any]) -> dict[str, Any] | None:
+    async def _answer_in_loop(self, scope: dict[str, Any]) -> dict[str, Any] | Reused | None:
         """The answer from the cache without a blocking call. /latest first from the feed's
         serialised quotes; otherwise the selector runs against a loop view (cachemgr), the L2 keys
         it lacked are read ahead in one asyncio MGET, and it runs again; still missing after
@@ -246,14 +257,25 @@ class CachedReadFastPath:
                 body = None
             if body is not None:
                 return body
+        key = (scope["path"], raw, data_scope())
+        now = clock.timestamp()
+        rendered = rendered_get(key, now)
+        if rendered is not None:
+            rendered_count(rendered)
+            return _reused(rendered, now, started)
         view = LoopView()
         for _ in range(2 * len(query.get("symbols", ())) + READ_AHEAD_EXTRA_ROUNDS):
             with loop_view(view):
                 body = self._answer(route, query, started)
                 if body is not None:
+                    rules = tuple(view.rules)
                     view.count()  # the cache reads of the selectors run in the view, counted once
-            if body is not None or not view.missing:
+            if body is not None:
+                if rules:
+                    rendered_put(key, _rendering(body, rules, now))
                 return body
+            if not view.missing:
+                return None
             await cache_read_ahead(view)
         return None
 
@@ -261,7 +283,11 @@ class CachedReadFastPath:
         if scope["type"] == "http":
             body = await self._answer_in_loop(scope)
             if body is not None:
-                payload, headers = encoded(body, scope.get("headers", []))
+                payload, headers = (
+                    body.encoded(scope.get("headers", []))
+                    if isinstance(body, Reused)
+                    else encoded(body, scope.get("headers", []))
+                )
                 headers = [*_HEADERS, *headers, (b"content-length", str(len(payload)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": payload})
@@ -272,14 +298,58 @@ class CachedReadFastPath:
 _HEAD = b'{"success":true,"data":'
 
 
+# Left out of a rendered answer's fields: set again on every reuse (with cache_age_seconds and
+# response_time_ms, which keep their places).
+_NOT_KEPT = ("success", "data", "degraded", "timestamp")
+
+
+def _rendering(body: dict[str, Any], rules: tuple[str, ...], now: float) -> Rendered:
+    """What a reuse of this cached answer needs: its data as bytes, and how long that stays true."""
+    age = body.get("cache_age_seconds") or 0.0
+    stored_at = now - age
+    ttl = min((rulebook.get(rule).ttl for rule in rules), default=0.0)
+    return Rendered(
+        data=dumps(body["data"]),
+        fields={name: value for name, value in body.items() if name not in _NOT_KEPT},
+        stored_at=stored_at,
+        expires=stored_at + ttl,
+        copied=time.monotonic(),
+        rules=rules,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reused:
+    """A rendered answer sent again: its data bytes as they are, the per-request fields measured now."""
+
+    data: bytes
+    rest: dict[str, Any]
+
+    def encoded(self, request_headers: RawHeaders) -> tuple[bytes, RawHeaders]:
+        return _encoded_parts(self.data, self.rest, request_headers)
+
+
+def _reused(rendered: Rendered, now: float, started: float) -> Reused:
+    rest = dict(rendered.fields)
+    rest["cache_age_seconds"] = round(max(0.0, now - rendered.stored_at), 3)
+    rest.update(degraded_extra())
+    rest["timestamp"] = utc_timestamp()
+    rest["response_time_ms"] = _ms(started)  # measured last: it includes building the rest
+    return Reused(rendered.data, rest)
+
+
 def encoded(
     body: dict[str, Any], request_headers: list[tuple[bytes, bytes]]
 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """The envelope as bytes, gzip-encoded when the client accepts it and it is at least
     ARGUS_HTTP_GZIP_MIN_BYTES long. The data part (the same for every request of one cached value)
     is compressed once per content (core/compress.py); only the envelope around it per request."""
-    data = dumps(body["data"])
-    rest = dumps({name: value for name, value in body.items() if name not in ("success", "data")})
+    rest = {name: value for name, value in body.items() if name not in ("success", "data")}
+    return _encoded_parts(dumps(body["data"]), rest, request_headers)
+
+
+def _encoded_parts(data: bytes, rest_fields: dict[str, Any], request_headers: RawHeaders) -> tuple[bytes, RawHeaders]:
+    rest = dumps(rest_fields)
     parts = [_HEAD, data, b"," + rest[1:]]  # success() puts success, data, then the rest, in this order
     minimum = settings.ARGUS_HTTP_GZIP_MIN_BYTES
     if minimum and sum(map(len, parts)) >= minimum and accepts_gzip(request_headers):

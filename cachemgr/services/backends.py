@@ -104,10 +104,10 @@ def degraded_note() -> str | None:
     Answers are still true (they come from the levels that answer, or from the source), only slower
     and possibly older: `cache_age_seconds` says how old.
     """
+    if outage.down_since is None and l3_outage.down_since is None:
+        return None  # every answer asks: no clock reading or list for the usual case
     now = clock.timestamp()  # down_since is wall time (it is shown in /health)
     down = [(o.what, o.down_since) for o in (outage, l3_outage) if o.down_since is not None]
-    if not down:
-        return None
     parts = [f"{what} unreachable for {max(0, int(now - since))} s" for what, since in down]
     return "; ".join(parts) + "; served from the cache levels that answer and the data source"
 

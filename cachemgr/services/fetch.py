@@ -81,7 +81,10 @@ def cache_peek(rule: str, key: str) -> Peeked[Any] | None:
 
 def cache_count(peeked: list[Peeked[Any]]) -> None:
     """Count the lookups of values `cache_peek` found, once the caller answers with them."""
+    view = _view.get()
     for item in peeked:
+        if view is not None:
+            view.rules.append(item.rule)
         state.counters.fetch(item.rule, True)
         for level, hit in item.lookups:
             state.counters.lookup(level, hit)
@@ -113,6 +116,7 @@ class LoopView:
     missing: dict[tuple[str, str], None] = field(default_factory=dict)  # ordered set
     fetches: list[str] = field(default_factory=list)
     lookups: list[tuple[str, bool]] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # the rule of each value the last run answered with
 
     def count(self) -> None:
         for rule in self.fetches:
@@ -135,6 +139,7 @@ def _fetch_in_view(view: LoopView, spec: Rule, key: str, use_cache: bool) -> Cac
     if found is None:
         raise LoopMiss(key)
     view.fetches.append(spec.name)
+    view.rules.append(spec.name)
     level, stored_at, value = found
     return CacheResult(value, True, level, round(max(0.0, now - stored_at), 3))
 
@@ -148,6 +153,7 @@ def loop_view(view: LoopView) -> Iterator[LoopView]:
     token = _view.set(view)
     view.fetches.clear()
     view.lookups.clear()
+    view.rules.clear()
     try:
         yield view
     finally:

@@ -76,7 +76,10 @@ counters = Counters()
 def process_reset() -> None:
     """Start afresh (after a fork, or between tests): empty L1 sized from settings, zero counters."""
     global l1
+    from cachemgr.services.rendered import rendered_clear
+
     l1 = _new_l1()
+    rendered_clear()
     counters.reset()
 
 
@@ -94,11 +97,15 @@ def l1_valid(rule_name: str, entry: Entry, now: float) -> bool:
 
 
 def local_clear(rules: list[str] | None) -> dict[str, int]:
-    """Empty this process's L1 of `rules` (all when None), and its copies of the quote bytes with LATEST_DATA."""
+    """Empty this process's L1 of `rules` (all when None), the fast path's rendered answers built
+    from them, and its copies of the quote bytes with LATEST_DATA."""
+    from cachemgr.services.rendered import rendered_clear
+
     if rules is None or "LATEST_DATA" in rules:
         from cachemgr.services.quotebytes import quote_bytes_clear
 
         quote_bytes_clear(shared=False)
+    rendered_clear(set(rules) if rules is not None else None)
     freed = l1.clear(set(rules) if rules is not None else None)
     return {"keys": freed.keys, "bytes": freed.bytes}
 
