@@ -118,21 +118,27 @@ async def _latest_from_bytes(query: Any, started: float) -> dict[str, Any] | Non
     fields: list[str] | None = query.get("fields")
     now = clock.timestamp()
     entries = await quote_bytes_get(symbols, now)
-    if any(entry is None for entry in entries):
-        return None
-    found = [entry for entry in entries if entry is not None]
+    oldest = now
+    as_of: str | None = None
+    parts: list[bytes] = []
     data: dict[str, Any] = {}
-    for symbol, entry in zip(symbols, found, strict=True):
-        data[symbol] = (
-            orjson.Fragment(entry.body) if fields is None else select_fields(orjson.loads(entry.body), fields)
-        )
-    quote_bytes_count(len(found))
+    for symbol, entry in zip(symbols, entries, strict=True):
+        if entry is None:
+            return None
+        oldest = min(oldest, entry.stored_at)
+        as_of = entry.timestamp if as_of is None else min(as_of, entry.timestamp)
+        if fields is None:
+            # A validated symbol (digits, a dot, two capitals) needs no escaping in JSON.
+            parts.append(b'"' + symbol.encode() + b'":' + entry.body)
+        else:
+            data[symbol] = select_fields(orjson.loads(entry.body), fields)
+    quote_bytes_count(len(symbols))
     name, simulated = source_identity()
     body = success(
-        data,
+        orjson.Fragment(b"{" + b",".join(parts) + b"}") if fields is None else data,
         cache_hit=True,
-        cache_age_seconds=round(max(0.0, now - min(entry.stored_at for entry in found)), 3),
-        source=provenance_of(name, simulated=simulated, as_of=min(entry.timestamp for entry in found)),
+        cache_age_seconds=round(max(0.0, now - oldest), 3),
+        source=provenance_of(name, simulated=simulated, as_of=as_of),
         response_time_ms=_ms(started),
         **degraded_extra(),
     )

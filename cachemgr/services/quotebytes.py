@@ -126,6 +126,4 @@ def quote_bytes_count(hits: int) -> None:
     process copy, as the cache statistics show it)."""
     from cachemgr.services import state
 
-    for _ in range(hits):
-        state.counters.fetch("LATEST_DATA", True)
-        state.counters.lookup("L1", True)
+    state.counters.hits("LATEST_DATA", "L1", hits)

@@ -92,9 +92,8 @@ def rendered_count(rendered: Rendered) -> None:
     """Count one reuse: a hit of each rule it stands for, found in L1 (process memory)."""
     from cachemgr.services import state
 
-    for rule in rendered.rules:
-        state.counters.fetch(rule, True)
-        state.counters.lookup("L1", True)
+    for rule in set(rendered.rules):
+        state.counters.hits(rule, "L1", rendered.rules.count(rule))
 
 
 def rendered_figures() -> tuple[int, int]:

@@ -44,6 +44,16 @@ class Counters:
             row[0] += 1
             row[1] += hit
 
+    def hits(self, rule: str, level: str, count: int) -> None:
+        """`count` fetches of `rule` that hit, each found in `level` on its first lookup (one lock)."""
+        with self._lock:
+            row = self.rules[rule]
+            row[0] += count
+            row[1] += count
+            found = self.levels[level]
+            found[0] += count
+            found[1] += count
+
     def store(self, rule: str, key: str) -> None:
         with self._lock:
             self.rules[rule][2] += 1
