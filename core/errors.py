@@ -165,7 +165,8 @@ def translate(exc: BaseException) -> tuple[str, Any, dict[str, str]]:
     if isinstance(exc, drf.ParseError):
         return "INVALID_PARAMETER", f"request body is not valid JSON: {_drf_details(exc.detail)}", {}
     if isinstance(exc, drf.UnsupportedMediaType):
-        return "INVALID_PARAMETER", f"{_drf_details(exc.detail)}; send Content-Type: application/json", {}
+        said = _drf_details(exc.detail).rstrip(".")  # DRF's sentence ends with a full stop
+        return "INVALID_PARAMETER", f"{said}; send Content-Type: application/json", {}
     if isinstance(exc, drf.ValidationError):
         return "INVALID_PARAMETER", _drf_details(exc.detail), {}
     if isinstance(exc, drf.APIException) and exc.status_code < 500:

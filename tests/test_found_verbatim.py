@@ -68,6 +68,12 @@ def test_a_pool_without_a_name_is_missing_parameter_and_details_are_english(clie
     assert not any("\u4e00" <= char <= "\u9fff" for char in details), details  # no Chinese inside English details
 
 
+def test_a_body_of_another_media_type_is_one_sentence_saying_what_to_send(client: Any) -> None:
+    response = client.post("/api/v1/connection_pool/pools", "name=p1", content_type="text/plain")
+    details = _error(response, "INVALID_PARAMETER")
+    assert details == 'Unsupported media type "text/plain" in request; send Content-Type: application/json'
+
+
 def test_websocket_errors_name_the_action_they_refused() -> None:
     assert requested_action('{"action": "subscribe", "symbols": ["bogus"]}', max_bytes=1000) == "subscribe"
     assert requested_action("not json", max_bytes=1000) is None

@@ -83,6 +83,7 @@ def test_errors_answer_as_the_schema_says(client: Any, openapi: dict[str, Any], 
 TAGS = {"market data", "market_data (node to node)", "cache", "pools", "monitoring"}
 # (path template, method) that take a JSON body: each must say what it takes.
 BODIES = {
+    ("/api/v1/cache/preload", "post"),
     ("/api/v1/cache/config", "patch"),
     ("/api/v1/cache/config", "put"),
     ("/api/v1/connection_pool/pools", "post"),
@@ -180,6 +181,9 @@ def test_cache_pool_and_monitoring_answers_are_as_the_schema_says(
         ("patch", "/api/v1/cache/config", "/api/v1/cache/config", {"cache_rules": {"LATEST_DATA": {"ttl": 31}}}, 200),
         ("put", "/api/v1/cache/config", "/api/v1/cache/config", {"cache_rules": {"LATEST_DATA": {"ttl": 30}}}, 400),
         ("post", "/api/v1/cache/optimize", "/api/v1/cache/optimize", None, 200),
+        ("post", "/api/v1/cache/preload", "/api/v1/cache/preload", {"symbols": ["000001.SZ"]}, 200),
+        ("post", "/api/v1/cache/preload", "/api/v1/cache/preload", {"symbols": []}, 400),
+        ("post", "/api/v1/cache/cleanup", "/api/v1/cache/cleanup", None, 200),
         ("delete", "/api/v1/cache/clear?level=L1", "/api/v1/cache/clear", None, 200),
         ("get", pool, pool, None, 200),
         ("get", f"{pool}/schema_pool", f"{pool}/{{pool_name}}", None, 200),
@@ -204,3 +208,21 @@ def test_cache_pool_and_monitoring_answers_are_as_the_schema_says(
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
     assert "text/plain" in openapi["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+
+
+def test_every_answer_the_edge_may_give_is_documented(openapi: dict[str, Any]) -> None:
+    """What the edge decides before a view runs (monitoring.policy): a rate-limited route may answer
+    429, one that may need a key 401 (unknown or revoked key) and 403 (a key without the scope)."""
+    from monitoring.policy import policy_for
+
+    missing = []
+    for path, methods in _routes():
+        concrete = path.replace("{pool_name}", "p").replace("{address}", "h:1")
+        for method in methods:
+            policy = policy_for(concrete, method)
+            limited = {"429"} if policy.rate_class else set()
+            expected = limited | ({"401", "403"} if policy.access != "open" else set())
+            documented = set(openapi["paths"][path][method]["responses"])
+            if expected - documented:
+                missing.append(f"{method.upper()} {path}: {sorted(expected - documented)}")
+    assert not missing, "\n".join(missing)

@@ -100,6 +100,18 @@ def test_redis_alone_does_not_switch_on_production_auth_or_require_a_secret_key(
     assert json.loads(explicit.stdout)["jobs"] is False
 
 
+def test_redis_alone_keeps_the_replayed_market_so_pushes_flow_at_any_hour() -> None:
+    # The guide's settings.yaml (Redis, no server database) is a development set-up: the simulated
+    # market is the latest session replayed, as embedded; the exchange's clock is for deployments.
+    seen = json.loads(_settings_with({"REDIS_HOST": "127.0.0.1"}).stdout)
+    assert seen["clock"] == "replay"
+    key = "z" * 50
+    deployed = _settings_with({"REDIS_HOST": "127.0.0.1", "ARGUS_AUTH_MODE": "production", "ARGUS_SECRET_KEY": key})
+    assert json.loads(deployed.stdout)["clock"] == "real"
+    chosen = _settings_with({"REDIS_HOST": "127.0.0.1", "ARGUS_SIM_CLOCK": "real"})
+    assert json.loads(chosen.stdout)["clock"] == "real"
+
+
 def test_example_yaml_holds_every_known_key() -> None:
     cfg = Config({}, ROOT / "config" / "settings.example.yaml")
     assert set(YAML_KEYS.values()) <= set(cfg.values)

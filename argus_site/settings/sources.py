@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from argus_site.settings.topology import ARGUS_PRODUCTION, cfg
+from argus_site.settings.config import auth_mode
+from argus_site.settings.topology import cfg
 
 _SOURCE = cfg.text("ARGUS_DATA_SOURCE", "simulated")
 _SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
     "simulated": {
         "seed": cfg.integer("ARGUS_SIM_SEED", 20240101),
         "universe_size": cfg.integer("ARGUS_SIM_UNIVERSE_SIZE", 4000, minimum=10),
-        # replay: the embedded default replays the latest trading session shifted to now, so a
-        # new user sees a moving market at any hour; real: the exchange's own clock.
-        "clock": cfg.text("ARGUS_SIM_CLOCK", "real" if ARGUS_PRODUCTION else "replay"),
+        # replay: the latest trading session shifted to now, so a new user sees a moving market at
+        # any hour (embedded, or Redis alone as in the guide's settings.yaml); real: the exchange's
+        # own clock, for a deployment (production auth mode: a server database, or chosen).
+        "clock": cfg.text("ARGUS_SIM_CLOCK", "real" if auth_mode(cfg) == "production" else "replay"),
     },
     "files": {},
     "xtquant": {

@@ -19,8 +19,16 @@ from core.schemas import ErrorResponse
 JSON = "application/json"
 ERROR_RESPONSES = {
     400: OpenApiResponse(ErrorResponse, description="MISSING_PARAMETER or INVALID_PARAMETER; details says what to fix"),
+    # 401, 403 and 429 come from the edge (monitoring.policy), before the view runs.
+    401: OpenApiResponse(
+        ErrorResponse, description="UNAUTHORIZED: a missing, unknown or revoked API key (where a key is required)"
+    ),
+    403: OpenApiResponse(ErrorResponse, description="FORBIDDEN: the key lacks market_data:read"),
     404: OpenApiResponse(ErrorResponse, description="NOT_FOUND: an unknown symbol"),
     405: OpenApiResponse(ErrorResponse, description="METHOD_NOT_ALLOWED"),
+    429: OpenApiResponse(
+        ErrorResponse, description="RATE_LIMIT_EXCEEDED (real-time class; history for /history and /recorded_ticks)"
+    ),
     500: OpenApiResponse(ErrorResponse, description="INTERNAL_ERROR, XTQUANT_ERROR, CACHE_ERROR or DATABASE_ERROR"),
     503: OpenApiResponse(
         ErrorResponse, description="SERVICE_UNAVAILABLE: the data source is down; details says what was tried"

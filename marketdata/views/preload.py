@@ -44,7 +44,9 @@ class CachePreloadView(APIView):
         responses={
             200: PreloadResponse,
             400: OpenApiResponse(ErrorResponse, description="INVALID_PARAMETER or MISSING_PARAMETER"),
-            429: OpenApiResponse(ErrorResponse, description="RATE_LIMIT_EXCEEDED"),
+            401: OpenApiResponse(ErrorResponse, description="UNAUTHORIZED: a missing, unknown or revoked API key"),
+            403: OpenApiResponse(ErrorResponse, description="FORBIDDEN: the key lacks cache:manage"),
+            429: OpenApiResponse(ErrorResponse, description="RATE_LIMIT_EXCEEDED (management class); see Retry-After"),
         },
     )
     def post(self, request: Request) -> Response:

@@ -30,7 +30,7 @@ SPEC = Path(os.environ.get("ARGUS_SPEC_DIR", ROOT.parent / "shared" / "spec"))
 NOT_RUNNABLE = {
     # websocket-client's WebSocketApp sends before run_forever() has connected anything; the
     # SDK's `subscribe()` (tests/mcp/test_client_sdk.py) is the guide's subscription that works.
-    "guide_01_websocket_client": "ModuleNotFoundError: No module named 'websocket'",
+    "guide_01_websocket_client": "WebSocketConnectionClosedException: Connection is already closed.",
     # `cache_config` is the plain dict of the TTL snippet (guide_05): it has no attribute max_size.
     "guide_13_memory": "AttributeError: 'dict' object has no attribute 'max_size'",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients.test_doc_examples import SPEC
 from tests.conftest import _unavailable
 from tests.support.browser import PageErrors, chromium
 from tests.support.net import free_port
@@ -126,3 +128,53 @@ def test_the_js_sdk_works_in_a_browser(tmp_path: Path, reference_data: None, sta
     assert result["error"] == [True, "INVALID_PARAMETER", 400]
     assert result["types"][0] == "subscribed" and result["types"][-1] == "market_data"
     assert result["websocketUrl"] == base.replace("http://", "ws://") + "/ws/market_data"
+
+
+GUIDE_EXAMPLES = ROOT / "tests" / "clients" / "examples"
+# Before the guide's code: every WebSocket the page opens is kept (window.sockets) and its frames
+# recorded (window.frames), so what the guide's code did can be read afterwards.
+WATCH_SOCKETS = """
+window.sockets = []; window.frames = [];
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+        super(...args);
+        window.sockets.push(this);
+        this.addEventListener('message', (event) => window.frames.push(JSON.parse(event.data)));
+    }
+};
+"""
+
+
+def test_the_guides_javascript_examples_run_verbatim_in_a_browser(tmp_path: Path, reference_data: None) -> None:
+    """The guide's two WebSocket snippets (connection reuse, reconnect after 5 s), as a web page runs them."""
+    if (SPEC / "user_guide.md").exists():
+        blocks = re.findall(r"```javascript\n(.*?)```", (SPEC / "user_guide.md").read_text(encoding="utf-8"), re.S)
+        assert [p.read_text(encoding="utf-8") for p in sorted(GUIDE_EXAMPLES.glob("guide_js_*.js"))] == blocks
+    reuse, reconnect = (
+        (GUIDE_EXAMPLES / name).read_text(encoding="utf-8").replace("ws://localhost:8001", "{ws}")
+        for name in ("guide_js_00_connection_reuse.js", "guide_js_01_reconnect.js")
+    )
+    with argus_server(tmp_path, SERVER_ENV) as base, chromium() as browser:
+        ws_base = base.replace("http://", "ws://")
+        page = browser.new_page()
+        errors = PageErrors()
+        errors.watch(page)
+        page.goto(f"{base}/health")
+        page.add_script_tag(content=WATCH_SOCKETS)
+        # Connection reuse: one socket, three symbols subscribed on open, their pushes arrive.
+        page.add_script_tag(content=reuse.replace("{ws}", ws_base))
+        page.wait_for_function("window.frames.some((f) => f.type === 'market_data')", timeout=30_000)
+        subscribed = page.evaluate("window.frames.find((f) => f.type === 'subscribed').data.symbols")
+        # Reconnect: the guide defines connectWebSocket(); the page calls it and closes the socket
+        # it returns; the guide's onclose opens a new one 5 s later.
+        page.add_script_tag(content=reconnect.replace("{ws}", ws_base))
+        page.evaluate("window.first = connectWebSocket()")
+        page.wait_for_function("window.first.readyState === WebSocket.OPEN", timeout=10_000)
+        page.evaluate("window.first.close()")
+        page.wait_for_function("window.sockets.length === 3 && window.sockets[2].readyState === 1", timeout=15_000)
+        urls = page.evaluate("window.sockets.map((s) => s.url)")
+        page.close()
+    assert subscribed == ["000001.SZ", "000002.SZ", "000858.SZ"]
+    assert urls == [f"{ws_base}/ws/market_data"] * 3
+    assert errors.messages == [], errors.messages
