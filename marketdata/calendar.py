@@ -5,15 +5,26 @@ when the shared version number changes: `calendar_sync` and override edits bump 
 in the admin reaches every process within `_RECHECK_SECONDS`. While Redis (L2) is failing, the
 version cannot be read: the process keeps the calendar it has, and reloads it once Redis is back
 (a change made meanwhile could not be announced).
+
+A sync also stamps the database (`CalendarCoverage.synced_at`), and the recheck reads that stamp
+too: in the embedded default L2 is each process's own memory, so a sync or holiday import run by
+`manage.py` in another process bumps only its own copy of the version; the stamp is how a running
+server sees it (and, with Redis, a sync made while Redis was down). The stamp is not read from code
+running in the event loop (no database calls there); the next recheck on a thread reads it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+
+from django.db import DatabaseError
+from django.db.models import Max
 
 from cachemgr.keys import calendar_version_key
 from cachemgr.services.backends import L2Unavailable, l2_value
@@ -42,6 +53,7 @@ class DbCalendar:
         self._markets: dict[str, MarketCalendar] = {}
         self._sets: dict[str, frozenset[date]] = {}
         self._version: object = None
+        self._stamp: datetime | None = None  # the last sync's time in the database, as of the last recheck
         self._checked = 0.0
 
     def _fresh(self) -> None:
@@ -54,12 +66,17 @@ class DbCalendar:
             with self._lock:
                 self._version = _UNKNOWN  # keep serving this calendar; reload once Redis answers
             return
+        stamp = self._stamp
+        if not _in_event_loop():
+            with contextlib.suppress(DatabaseError):  # the database is failing: go by the version alone
+                stamp = CalendarCoverage.objects.aggregate(last=Max("synced_at"))["last"]
         with self._lock:
             self._checked = now
-            if version != self._version:
+            if version != self._version or stamp != self._stamp:
                 self._markets.clear()
                 self._sets.clear()
                 self._version = version
+                self._stamp = stamp
 
     def market(self, market: str) -> MarketCalendar:
         """The whole calendar of one market."""
@@ -97,6 +114,14 @@ class DbCalendar:
             self._markets.clear()
             self._sets.clear()
             self._checked = 0.0
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _load(market: str) -> MarketCalendar:

@@ -361,10 +361,11 @@ def calendar_horizon() -> tuple[str, str, dict[str, Any]]:
         if row["covered_until"] is None:
             short.append(f"no {market} calendar is loaded (run `python manage.py load_reference_data`)")
         elif row["days_left"] <= horizon:
+            until = row["covered_until"].isoformat()
             short.append(
-                f"the {market} calendar ends {row['covered_until'].isoformat()} ({max(row['days_left'], 0)} days left)"
+                f"the {market} calendar ends {until} ({row['days_left']} days left, within {horizon} days)"
                 if row["days_left"] >= 0
-                else f"the {market} calendar ended {row['covered_until'].isoformat()}"
+                else f"the {market} calendar ended {until} ({-row['days_left']} days ago)"
             )
     markets = {
         market: {
@@ -375,7 +376,7 @@ def calendar_horizon() -> tuple[str, str, dict[str, Any]]:
         for market, row in coverage.items()
     }
     if short:
-        return "degraded", f"{'; '.join(short)}, within {horizon} days; {EXTEND_HINT}", markets
+        return "degraded", f"{'; '.join(short)}; {EXTEND_HINT}", markets
     return "healthy", f"every market is covered for at least {horizon} days", markets
 
 

@@ -86,6 +86,9 @@ def browser() -> Iterator[Any]:
 def session(server: str, staff: str, browser: Any) -> Iterator[Any]:
     """A logged-in browser context: /console/ sends a visitor to the admin's login, which comes back."""
     context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000})
+    # Offline: any request that leaves the server (a CDN, a web font) is refused, and the page's
+    # error watch reports it.
+    context.route(re.compile(f"^(?!{re.escape(server)}/)"), lambda route: route.abort())
     page = context.new_page()
     errors = PageErrors()
     errors.watch(page)
@@ -122,10 +125,13 @@ def _page(session: Any) -> tuple[Any, PageErrors]:
 def test_landing_page_links_everything(session: Any) -> None:
     page, errors = _page(session)
     page.goto("/")
-    for href in ("/console/", "/admin/", "/api/docs/", "/health", "/metrics", "#websocket"):
+    for href in ("/console/", "/admin/", "/api/docs/", "/api/asyncapi/", "/health", "/metrics"):
         assert page.locator(f"a[href='{href}']").count() >= 1, href
     assert page.locator("ol.calls li").count() == 5
     assert screenshot(page, "landing").stat().st_size > 10_000
+    page.click("a.card[href='/api/asyncapi/']")
+    page.wait_for_url(re.compile(r"/api/asyncapi/$"), timeout=TIMEOUT_MS)
+    assert "market_data" in page.content()
     assert errors.messages == []
     page.close()
 

@@ -41,8 +41,8 @@ def test_landing_page_is_html_with_the_links() -> None:
     response = Client().get("/")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
     body = response.content.decode()
-    for href in ('href="/console/"', 'href="/admin/"', 'href="/api/docs/"', 'href="/health"', 'href="/metrics"'):
-        assert href in body
+    for href in ("/console/", "/admin/", "/api/docs/", "/api/asyncapi/", "/health", "/metrics"):
+        assert f'href="{href}"' in body, href
     assert "The first five calls" in body and "/ws/market_data" in body
 
 

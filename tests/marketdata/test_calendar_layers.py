@@ -118,6 +118,13 @@ def test_health_is_degraded_when_the_calendar_ends_within_30_days(
     assert client.get("/health").json()["details"]["calendar"]["status"] == "healthy"
 
 
+def test_health_past_the_end_says_it_ended(client: Any, calendar: None, market_clock: Any) -> None:
+    market_clock(datetime(2027, 1, 5, 2, 0, tzinfo=UTC))
+    detail = client.get("/health").json()["details"]["calendar"]["detail"]
+    assert detail.startswith("the SH calendar ended 2026-12-31 (5 days ago); "), detail
+    assert "within" not in detail and "import_holidays" in detail
+
+
 def test_the_seeded_alert_rule_fires_at_30_days(calendar: None, market_clock: Any) -> None:
     rule = AlertRule.objects.get(metric="calendar_days_left")
     market_clock(datetime(2026, 11, 30, 4, 0, tzinfo=UTC))  # 31 days left: not yet

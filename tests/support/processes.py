@@ -96,7 +96,7 @@ class Processes:
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            return process.wait()
+            return process.wait(10)
 
     def stop_all(self) -> None:
         for name in self.started:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from typing import Any
 
 import jsonschema
@@ -148,3 +149,29 @@ async def test_a_real_session_sends_only_frames_the_document_describes(
     await send({"action": "unsubscribe", "symbols": ["000001.SZ"]}, 1)
     await send({"action": "subscribe", "symbols": []}, 1)
     assert set(seen) >= {"subscribed", "snapshot", "market_data", "pong", "stats", "reset", "unsubscribed", "error"}
+
+
+@pytest.mark.usefixtures("stream")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"simulated": True, "provisional": True},  # the simulated market past the calendar's coverage
+        {"simulated": False, "end_of_day": True, "data_day": date(2024, 1, 31)},  # the files source
+    ],
+)
+def test_every_key_of_the_market_status_is_documented(document: dict[str, Any], options: dict[str, Any]) -> None:
+    """The market status the feed publishes (and the subscribe ack repeats) names only documented keys."""
+    import orjson
+
+    from marketdata.sources.base import Phase
+    from streaming import get_store
+    from streaming.services.feed import _publish_phase
+
+    store = get_store()
+    _publish_phase(store, Phase.CONTINUOUS, datetime(2027, 1, 5, 2, 0, tzinfo=UTC), **options)
+    published = orjson.loads(store.swap("market", "{}") or "{}")
+    status = _resolve(document, document)["components"]["messages"]["status"]["payload"]["properties"]["data"]
+    market = next(schema for schema in status["oneOf"] if schema.get("title") == "market")
+    assert set(published) - set(market["properties"]) == set(), published
+    errors = [e.message for e in jsonschema.Draft202012Validator(market).iter_errors(published)]
+    assert not errors, (published, errors)
