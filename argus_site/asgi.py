@@ -26,14 +26,16 @@ from streaming.routing import WEBSOCKET_PATHS, websocket_urlpatterns  # noqa: E4
 # monitoring/edge.py) and everything behind it only reads that decision. Request bodies are bounded
 # before anything reads them (core/limits.py); /mcp (MCP Streamable HTTP) is routed before Django,
 # see mcpserver/http.py.
+# Cached reads are answered in the event loop by the fast path, which the edge offers each
+# admitted request first (before the layers below); everything else goes to Django.
+fast_path = CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else None
 application = Edge(
     BodyLimit(
         MCPMount(
             Lifespan(
                 ProtocolTypeRouter(
                     {
-                        # Cached reads answered in the event loop; everything else goes to Django.
-                        "http": CachedReadFastPath(django_http) if settings.ARGUS_HTTP_FAST_PATH else django_http,
+                        "http": django_http,
                         # Unknown paths (/ws/other, /ws/market_data/) get 404 NOT_FOUND, not a router error.
                         "websocket": KnownPaths(
                             websocket_origin_validator(URLRouter(websocket_urlpatterns)), WEBSOCKET_PATHS
@@ -43,5 +45,6 @@ application = Edge(
             )
         ),
         lambda: settings.DATA_UPLOAD_MAX_MEMORY_SIZE,  # ARGUS_MAX_REQUEST_BYTES
-    )
+    ),
+    fast=fast_path,
 )

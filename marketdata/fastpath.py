@@ -286,19 +286,24 @@ class CachedReadFastPath:
         return None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            body = await self._answer_in_loop(scope)
-            if body is not None:
-                payload, headers = (
-                    body.encoded(scope.get("headers", []))
-                    if isinstance(body, Reused)
-                    else encoded(body, scope.get("headers", []))
-                )
-                headers = [*_HEADERS, *headers, (b"content-length", str(len(payload)).encode())]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": payload})
-                return
+        if scope["type"] == "http" and await self.answer(scope, send, []):
+            return
         await self.app(scope, receive, send)
+
+    async def answer(self, scope: Any, send: Any, extra_headers: RawHeaders) -> bool:
+        """Answer `scope` from the cache (200, with `extra_headers`: the edge's rate-limit headers),
+        or return False having sent nothing. The edge (monitoring/edge.py) calls this directly;
+        `__call__` is the same as an ASGI layer in front of Django. A request body is not read:
+        the paths served here are GETs, and uvicorn discards what a finished request left unread."""
+        body = await self._answer_in_loop(scope)
+        if body is None:
+            return False
+        request_headers = scope.get("headers", [])
+        payload, headers = body.encoded(request_headers) if isinstance(body, Reused) else encoded(body, request_headers)
+        headers = [*_HEADERS, *headers, (b"content-length", b"%d" % len(payload)), *extra_headers]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        return True
 
 
 _HEAD = b'{"success":true,"data":'

@@ -30,7 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -72,6 +72,9 @@ class EdgeDecision:
 
     def rate_headers(self) -> dict[str, str]:
         return self.rate.headers() if self.rate is not None else {}
+
+    def raw_rate_headers(self) -> list[tuple[bytes, bytes]]:
+        return self.rate.raw_headers() if self.rate is not None else []
 
 
 def register_handshake_key_cache(cache: HandshakeKeyCache) -> None:
@@ -198,11 +201,23 @@ async def decide_handshake(scope: Mapping[str, Any], client: str) -> EdgeDecisio
     return EdgeDecision(client, policy, None, prefix, rate)
 
 
-class Edge:
-    """The outermost ASGI layer (argus_site/asgi.py): decides, then hands on with the decision."""
+class FastAnswer(Protocol):
+    """What the edge asks of a lean path it tries first (marketdata.fastpath.CachedReadFastPath):
+    answer an HTTP request itself, with the edge's extra headers, or return False untouched."""
 
-    def __init__(self, app: Any) -> None:
+    async def answer(self, scope: Scope, send: Send, extra_headers: list[tuple[bytes, bytes]]) -> bool: ...
+
+
+class Edge:
+    """The outermost ASGI layer (argus_site/asgi.py): decides, then hands on with the decision.
+
+    With `fast`, an admitted HTTP request is first offered to it directly, before the layers of
+    `app` (body limit, /mcp, lifespan, the protocol router: none of them does anything for a
+    cached GET, and each wrapped every message): what it answers is observed here like the rest."""
+
+    def __init__(self, app: Any, *, fast: FastAnswer | None = None) -> None:
         self.app = app
+        self.fast = fast
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -228,13 +243,16 @@ class Edge:
             _observe(scope, status, started, client, None)
             return
         scope[EDGE], scope[OBSERVED] = decision, False
+        if self.fast is not None and await self.fast.answer(scope, send, decision.raw_rate_headers()):
+            _observe(scope, 200, started, client, decision.key_prefix)
+            return
         status = await self._forward(scope, receive, send, decision)
         if not scope[OBSERVED]:
             _observe(scope, status, started, client, decision.key_prefix)
 
     async def _forward(self, scope: Scope, receive: Receive, send: Send, decision: EdgeDecision) -> int:
         seen = {"status": 0}
-        extra = [(name.lower().encode(), value.encode()) for name, value in decision.rate_headers().items()]
+        extra = decision.raw_rate_headers()
 
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -76,3 +76,37 @@ def test_an_exception_is_rendered_with_its_traceback_in_the_loop() -> None:
     assert logqueue.logs_flush(5.0)
     text = collect.lines[-1][1]
     assert text.startswith("argus.test_logqueue failed") and "ValueError: bad value" in text
+
+
+def test_a_batch_is_written_as_one_by_one_would_and_rotates_at_the_same_place(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The writer drains a burst and writes it at once; a rotated file still rotates where it would
+    have, record by record (the same bytes in each file), and the time prefix is logging's own."""
+    import logging.handlers
+
+    def rotating(name: str) -> logging.handlers.RotatingFileHandler:
+        handler = logging.handlers.RotatingFileHandler(tmp_path / name, maxBytes=4000, backupCount=9, delay=True)
+        handler.setFormatter(logqueue.TimeCachedFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        return handler
+
+    batched = rotating("batched.log")
+    logger = _logger(batched)
+
+    async def emit() -> None:
+        for index in range(300):
+            logger.info("line %04d", index)
+
+    asyncio.run(emit())
+    assert logqueue.logs_flush(5.0)
+    batched.close()
+    # The same records, written one by one by a plain formatter (created times copied from the files).
+    written = sorted(tmp_path.glob("batched.log*"), key=lambda p: -int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0)
+    lines = [line for path in written for line in path.read_text().splitlines()]
+    assert [line[-9:] for line in lines] == [f"line {i:04d}" for i in range(300)]
+    plain, cached = logging.Formatter(), logqueue.TimeCachedFormatter()
+    for created in (1_800_000_000.0, 1_800_000_000.999, 1_800_000_001.25, 1_800_000_000.5, 1_800_086_400.0):
+        record = logging.makeLogRecord({"created": created, "msecs": (created % 1) * 1000})
+        assert cached.formatTime(record) == plain.formatTime(record)  # asctime is logging's own text
+    line_bytes = len(lines[0]) + 1
+    assert len(written) == 5
+    for path in written[:-1]:  # every rotated file was full: one more line would have passed the bound
+        assert path.stat().st_size < 4000 <= path.stat().st_size + line_bytes

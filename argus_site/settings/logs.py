@@ -29,7 +29,13 @@ def _logging() -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"redact": {"()": "monitoring.logfilters.RedactSecretsFilter"}},
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        # logging.Formatter, with asctime's date part rendered once a second (core/logqueue.py).
+        "formatters": {
+            "plain": {
+                "class": "core.logqueue.TimeCachedFormatter",
+                "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            }
+        },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
         "root": {"handlers": ["console"], "level": ARGUS_LOG_LEVEL},
         "loggers": {},

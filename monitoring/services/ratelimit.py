@@ -56,6 +56,17 @@ class RateDecision:
             headers["Retry-After"] = str(self.reset_seconds)
         return headers
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """`headers()` as ASGI header pairs (lower-case names), built without the dict."""
+        raw = [
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset_seconds),
+        ]
+        if not self.allowed:
+            raw.append((b"retry-after", b"%d" % self.reset_seconds))
+        return raw
+
 
 class _LocalWindows:
     """In-process windows for the embedded default (one process serves everything there)."""
