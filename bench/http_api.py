@@ -149,7 +149,7 @@ def wrk(
 
 
 PY_SPY = Path(PYTHON).with_name("py-spy")
-# Scenarios whose run is also profiled (one worker, py-spy), to name what limits them.
+# Scenarios run once more under py-spy (one worker, not reported), to name what limits them.
 PROFILED = ("latest, 1 symbol", "history 1y daily")
 
 
@@ -163,6 +163,7 @@ def profile_start(server: subprocess.Popen[bytes], seconds: int) -> tuple[subpro
         return None
     out = Path(tempfile.mkstemp(suffix=".txt")[1])
     cmd = [str(PY_SPY), "record", "--pid", str(workers[-1].pid), "-d", str(seconds), "-r", "200", "-f", "raw"]
+    cmd.append("--nonblocking")  # without it py-spy stops the worker for every sample
     spy = subprocess.Popen([*cmd, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return spy, out
 
@@ -281,11 +282,13 @@ def main() -> int:
                 body = fetch(f"http://127.0.0.1:{port}{path}")
                 fetch(f"http://127.0.0.1:{port}{path}")
                 store.set(f"{TAG}:s{index}", body)
-                spy = profile_start(argus, max(1, args.duration - 2)) if name in PROFILED else None
                 result = wrk(f"http://127.0.0.1:{port}{path}", duration=args.duration, connections=args.connections)
-                if name in PROFILED:
-                    profiles[name] = profile_summary(spy)
                 rows.append((name, result, plain.get(name), {}, {}))
+                if name in PROFILED:
+                    # A run of its own, not reported: sampling costs the sampled worker.
+                    spy = profile_start(argus, max(1, args.duration - 2))
+                    wrk(f"http://127.0.0.1:{port}{path}", duration=args.duration, connections=args.connections)
+                    profiles[name] = profile_summary(spy)
             for name in ("history 1y daily", "history 1 month 1m"):
                 url = f"http://127.0.0.1:{port}{paths[name]}"
                 encoded = fetch(url, gzip=True)

@@ -119,12 +119,28 @@ def _hit_script(redis: Any) -> Any:
     return script
 
 
+# (rule, namespace, class, client) -> _rule's answer: built once per client rather than per request
+# (a tenth of the event loop's time on cached /history). Keyed by what it is built from, so a
+# test's changed settings are seen at once.
+_rules: dict[tuple[Any, str, str, str], tuple[int, int, str]] = {}
+
+
 def _rule(client: str, rate_class: str) -> tuple[int, int, str] | None:
     """(limit, window in ms, Redis key) of `client` in `rate_class`, or None without a limit."""
     rule = settings.ARGUS_RATE_LIMITS.get(rate_class)
     if rule is None:
         return None
-    return int(rule[0]), max(1, int(float(rule[1]) * 1000)), redis_key("ratelimit", rate_class, client)
+    cache_key = (tuple(rule), settings.ARGUS_NAMESPACE, rate_class, client)
+    answer = _rules.get(cache_key)
+    if answer is None:
+        if len(_rules) > 10_000:
+            _rules.clear()
+        answer = _rules[cache_key] = (
+            int(rule[0]),
+            max(1, int(float(rule[1]) * 1000)),
+            redis_key("ratelimit", rate_class, client),
+        )
+    return answer
 
 
 def _decision(limit: int, count: Any, ttl_ms: Any) -> RateDecision:
