@@ -341,6 +341,9 @@ def report(
         django = f"{plain['rps']:>18.0f}{plain['p99']:>7.1f}" if plain else f"{'-':>18}{'-':>7}"
         ratio = argus["rps"] / limit["rps"] if limit.get("rps") else 0.0
         flag = f"  ({argus['errors']:.0f} non-2xx!)" if argus["errors"] else ""
+        for baseline, run in (("memory", limit), ("Redis-GET", base)):
+            if run.get("errors"):
+                flag += f"  ({baseline} baseline: {run['errors']:.0f} non-2xx!)"
         print(
             f"{name:<22}{argus['rps']:>12.0f}{argus['p50']:>8.1f}{argus['p99']:>8.1f}"
             f"  {limit['rps']:>18.0f}{limit['p99']:>7.1f}{ratio:>12.0%}"

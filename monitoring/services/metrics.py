@@ -8,6 +8,7 @@ sees its own requests; other processes' requests appear within one flush interva
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import socket
@@ -28,6 +29,7 @@ logger = logging.getLogger("argus.monitoring")
 
 # Latency histogram bounds in seconds (Prometheus convention); the last bucket is +Inf.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_BUCKET_LABELS = (*(str(b) for b in BUCKETS), "+Inf")  # the first bucket b with seconds <= b
 WS_STALE_SECONDS = 15
 
 
@@ -85,7 +87,7 @@ def request_record(*, endpoint: str, status: int, duration_ms: float) -> None:
     """Count one served request (cheap: in-process only)."""
     _recorder.ensure_flusher()
     second = int(clock.timestamp())
-    bucket = next((str(b) for b in BUCKETS if duration_ms / 1000 <= b), "+Inf")
+    bucket = _BUCKET_LABELS[bisect.bisect_left(BUCKETS, duration_ms / 1000)]
     error = status >= 500
     with _recorder.lock:
         p = _recorder.pending
