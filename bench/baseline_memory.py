@@ -20,7 +20,10 @@ _bodies: dict[str, tuple[bytes, list[tuple[bytes, bytes]]]] = {}
 
 def _load() -> None:
     client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=f"{PREFIX}:*", count=1000):
+    # Only the captured bodies (`<prefix>:s<n>`): the same prefix is Argus's namespace during the run,
+    # and one of its keys (a hash) made GET fail here, the lifespan with it, so uvicorn served
+    # every scenario as a 404 "{}" instead.
+    for key in client.scan_iter(match=f"{PREFIX}:s[0-9]*", count=1000):
         body = client.get(key) or b"{}"
         name = "/" + key.decode().split(":", 1)[1]
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

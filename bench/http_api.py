@@ -262,6 +262,7 @@ def main() -> int:
                     f"http://127.0.0.1:{django_port}{path}", duration=args.duration, connections=args.connections
                 )
         gzip_runs: dict[str, dict[str, float]] = {}
+        captured: dict[int, bytes] = {}
         profiles: dict[str, list[str]] = {}
         with process(serve, env, port) as argus:
             # The feed's part, once: these symbols' current ticks through the one tick ingest, which
@@ -282,6 +283,7 @@ def main() -> int:
                 body = fetch(f"http://127.0.0.1:{port}{path}")
                 fetch(f"http://127.0.0.1:{port}{path}")
                 store.set(f"{TAG}:s{index}", body)
+                captured[index] = body
                 result = wrk(f"http://127.0.0.1:{port}{path}", duration=args.duration, connections=args.connections)
                 rows.append((name, result, plain.get(name), {}, {}))
                 if name in PROFILED:
@@ -307,6 +309,9 @@ def main() -> int:
             )
         for command, app_port, column in ((memory, mem_port, 3), (baseline, base_port, 4)):
             with process(command, base_env, app_port):
+                for index, body in captured.items():  # the very bytes, or the comparison means nothing
+                    if fetch(f"http://127.0.0.1:{app_port}/s{index}") != body:
+                        raise RuntimeError(f"{command[2]} does not serve the bytes captured for {rows[index][0]!r}")
                 for index, row in enumerate(rows):
                     row[column].update(
                         wrk(
